@@ -1,0 +1,374 @@
+// SPDX-License-Identifier: MIT
+pragma solidity ^0.8.24;
+
+import {AccessControl} from "@openzeppelin/contracts/access/AccessControl.sol";
+import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
+import {SafeERC20} from "@openzeppelin/contracts/token/ERC20/utils/SafeERC20.sol";
+import {Math} from "@openzeppelin/contracts/utils/math/Math.sol";
+import {ReentrancyGuardTransient} from "@openzeppelin/contracts/utils/ReentrancyGuardTransient.sol";
+import {IGroth16Verifier} from "./interfaces/IGroth16Verifier.sol";
+import {ISWT} from "./interfaces/ISWT.sol";
+import {IUtilityOracle, Groth16Proof, OracleParams, Round, RoundStatus} from "./interfaces/IUtilityOracle.sol";
+import {IWorkerRegistry, WorkerStatus} from "./interfaces/IWorkerRegistry.sol";
+
+/// @title UtilityOracle
+/// @notice Proof-of-utility rounds: open over chosen workers, close once with a Groth16 proof
+/// of their canary scores, then pay the best and punish the worst. See {IUtilityOracle}.
+contract UtilityOracle is IUtilityOracle, AccessControl, ReentrancyGuardTransient {
+    using SafeERC20 for IERC20;
+
+    /*//////////////////////////////////////////////////////////////
+                                 STORAGE
+    //////////////////////////////////////////////////////////////*/
+
+    /// @notice Order of the BN254 scalar field: every public signal must be below it.
+    uint256 public constant SNARK_SCALAR_FIELD =
+        21888242871839275222246405745257275088548364400416034343698204186575808495617;
+
+    /// @notice The smallest population for which a 3-sigma outlier can exist (Samuelson).
+    uint32 public constant MIN_POPULATION_FLOOR = 11;
+
+    /// @notice Number of workers rewarded per round.
+    uint256 public constant REWARDED_PER_ROUND = 3;
+
+    /// @inheritdoc IUtilityOracle
+    bytes32 public constant OPERATOR_ROLE = keccak256("OPERATOR_ROLE");
+
+    ISWT private immutable _swt;
+    IWorkerRegistry private immutable _registry;
+    IGroth16Verifier private immutable _verifier;
+
+    OracleParams private _params;
+    uint256 private _lastRoundId;
+    mapping(uint256 roundId => Round) private _rounds;
+
+    /*//////////////////////////////////////////////////////////////
+                               CONSTRUCTOR
+    //////////////////////////////////////////////////////////////*/
+
+    /// @param swt The reward token; this contract must be its minter.
+    /// @param registry The worker registry; this contract must be its oracle.
+    /// @param verifier_ The proof verifier, or zero for an oracle that can open but not close
+    /// rounds (no verifier yet).
+    /// @param params_ The initial parameters.
+    /// @param admin Gets the admin and operator roles.
+    constructor(
+        ISWT swt,
+        IWorkerRegistry registry,
+        IGroth16Verifier verifier_,
+        OracleParams memory params_,
+        address admin
+    ) {
+        _swt = swt;
+        _registry = registry;
+        _verifier = verifier_;
+        _setParams(params_);
+        _grantRole(DEFAULT_ADMIN_ROLE, admin);
+        _grantRole(OPERATOR_ROLE, admin);
+    }
+
+    /*//////////////////////////////////////////////////////////////
+                              ADMINISTRATION
+    //////////////////////////////////////////////////////////////*/
+
+    /// @notice Replaces the parameters. Only the admin. Rounds already open keep their deadline.
+    function setParams(OracleParams calldata newParams) external onlyRole(DEFAULT_ADMIN_ROLE) {
+        _setParams(newParams);
+    }
+
+    /*//////////////////////////////////////////////////////////////
+                                  ROUNDS
+    //////////////////////////////////////////////////////////////*/
+
+    /// @inheritdoc IUtilityOracle
+    function openRound(bytes32[] calldata workerIds, uint256 requestCommitment, uint256 evaluationCommitment)
+        external
+        onlyRole(OPERATOR_ROLE)
+        returns (uint256 roundId)
+    {
+        uint256 n = workerIds.length;
+        uint256 maxWorkers = _params.maxWorkersPerRound;
+        if (n == 0 || n > maxWorkers) revert UtilityOracleBadWorkerCount(n, maxWorkers);
+        _requireInField(requestCommitment);
+        _requireInField(evaluationCommitment);
+        for (uint256 i = 0; i < n; ++i) {
+            bytes32 id = workerIds[i];
+            (, WorkerStatus status,) = _registry.stakeOf(id);
+            if (status != WorkerStatus.Active) revert UtilityOracleWorkerNotActive(id, status);
+            for (uint256 j = 0; j < i; ++j) {
+                if (workerIds[j] == id) revert UtilityOracleDuplicateWorker(id);
+            }
+        }
+
+        roundId = ++_lastRoundId;
+        uint40 deadline = uint40(block.timestamp + _params.roundTimeout);
+        _rounds[roundId] = Round({
+            status: RoundStatus.Open,
+            openedAt: uint40(block.timestamp),
+            deadline: deadline,
+            workerCount: uint8(n),
+            workersHash: keccak256(abi.encodePacked(workerIds)),
+            requestCommitment: requestCommitment,
+            evaluationCommitment: evaluationCommitment,
+            outputsCommitment: 0
+        });
+        emit RoundOpened(roundId, workerIds, requestCommitment, evaluationCommitment, deadline);
+    }
+
+    /// @inheritdoc IUtilityOracle
+    function closeRound(
+        uint256 roundId,
+        bytes32[] calldata workerIds,
+        uint256 outputsCommitment,
+        uint8[] calldata scores,
+        Groth16Proof calldata proof
+    ) external onlyRole(OPERATOR_ROLE) nonReentrant {
+        Round storage r = _rounds[roundId];
+        if (r.status != RoundStatus.Open) revert UtilityOracleRoundNotOpen(roundId, r.status);
+        if (block.timestamp > r.deadline) revert UtilityOracleRoundExpired(roundId, r.deadline);
+        if (keccak256(abi.encodePacked(workerIds)) != r.workersHash) revert UtilityOracleWorkersMismatch(roundId);
+        if (scores.length != workerIds.length) revert UtilityOracleScoreCountMismatch(workerIds.length, scores.length);
+        for (uint256 i = 0; i < scores.length; ++i) {
+            if (scores[i] > 100) revert UtilityOracleScoreOutOfRange(i, scores[i]);
+        }
+        _requireInField(outputsCommitment);
+        if (address(_verifier) == address(0)) revert UtilityOracleNoVerifier();
+        uint256[] memory signals = _publicSignals(roundId, r, outputsCommitment, scores);
+        if (!_verifier.verifyProof(proof.a, proof.b, proof.c, signals)) revert UtilityOracleInvalidProof(roundId);
+
+        // Effects before any state-changing call: the round can never be settled twice.
+        r.status = RoundStatus.Closed;
+        r.outputsCommitment = outputsCommitment;
+        emit RoundClosed(roundId, outputsCommitment, scores);
+
+        _settle(roundId, workerIds, scores);
+    }
+
+    /// @inheritdoc IUtilityOracle
+    function abandonRound(uint256 roundId) external {
+        Round storage r = _rounds[roundId];
+        if (r.status != RoundStatus.Open) revert UtilityOracleRoundNotOpen(roundId, r.status);
+        if (block.timestamp <= r.deadline && !hasRole(OPERATOR_ROLE, msg.sender)) {
+            revert UtilityOracleRoundNotExpired(roundId, r.deadline);
+        }
+        r.status = RoundStatus.Abandoned;
+        emit RoundAbandoned(roundId, msg.sender);
+    }
+
+    /*//////////////////////////////////////////////////////////////
+                                  VIEWS
+    //////////////////////////////////////////////////////////////*/
+
+    /// @inheritdoc IUtilityOracle
+    function publicSignals(uint256 roundId, uint256 outputsCommitment, uint8[] calldata scores)
+        external
+        view
+        returns (uint256[] memory)
+    {
+        return _publicSignals(roundId, _rounds[roundId], outputsCommitment, scores);
+    }
+
+    /// @inheritdoc IUtilityOracle
+    function rewardFor(uint256 score, uint256 secondsSinceLastUse) public view returns (uint256) {
+        // reward = baseRate * score / (1 + hours / 24) = baseRate * score * 86400 / (86400 + seconds)
+        return Math.mulDiv(_params.baseRate * score, 1 days, 1 days + secondsSinceLastUse);
+    }
+
+    /// @inheritdoc IUtilityOracle
+    function isOutlier(uint256 usefulness) public view returns (bool) {
+        (uint256 n, uint256 sum, uint256 sumSquares) = _registry.populationStats();
+        if (n < _params.minPopulation) return false;
+        uint256 scaled = n * usefulness;
+        if (scaled >= sum) return false;
+        // u < mean - 3 sigma  <=>  (sum - n u)^2 > 9 (n sumSquares - sum^2), both sides times n^2.
+        // n sumSquares >= sum^2 always (Cauchy-Schwarz), so the subtraction cannot underflow.
+        uint256 gap = sum - scaled;
+        return gap * gap > 9 * (n * sumSquares - sum * sum);
+    }
+
+    /// @inheritdoc IUtilityOracle
+    function round(uint256 roundId) external view returns (Round memory) {
+        return _rounds[roundId];
+    }
+
+    /// @inheritdoc IUtilityOracle
+    function lastRoundId() external view returns (uint256) {
+        return _lastRoundId;
+    }
+
+    /// @inheritdoc IUtilityOracle
+    function params() external view returns (OracleParams memory) {
+        return _params;
+    }
+
+    /// @inheritdoc IUtilityOracle
+    function verifier() external view returns (address) {
+        return address(_verifier);
+    }
+
+    /// @notice The reward token.
+    function swt() external view returns (address) {
+        return address(_swt);
+    }
+
+    /// @notice The worker registry.
+    function registry() external view returns (address) {
+        return address(_registry);
+    }
+
+    /*//////////////////////////////////////////////////////////////
+                                SETTLEMENT
+    //////////////////////////////////////////////////////////////*/
+
+    /// @dev One worker's part in a round's settlement.
+    struct Settlement {
+        address owner;
+        bool active;
+        uint16 usefulness;
+        uint256 idleSeconds;
+    }
+
+    /// @dev Records scores, slashes, shares the slashed stake among the winners, mints rewards
+    /// and applies the 3-sigma rule. Every call goes to our own registry and token.
+    function _settle(uint256 roundId, bytes32[] calldata workerIds, uint8[] calldata scores) private {
+        OracleParams memory p = _params;
+        uint256 n = workerIds.length;
+        Settlement[] memory entries = new Settlement[](n);
+        uint256 slashed;
+        for (uint256 i = 0; i < n; ++i) {
+            slashed += _scoreWorker(workerIds[i], scores[i], p, entries[i]);
+        }
+
+        uint256[] memory winners = _topWorkers(scores, entries, p.scoreFloor);
+        _distributeSlash(roundId, slashed, winners, entries, p.treasury);
+
+        for (uint256 k = 0; k < winners.length; ++k) {
+            uint256 i = winners[k];
+            uint256 reward = rewardFor(scores[i], entries[i].idleSeconds);
+            if (reward > 0) {
+                emit RewardMinted(roundId, workerIds[i], entries[i].owner, reward);
+                _swt.mint(entries[i].owner, reward);
+            }
+        }
+
+        // The population statistics now hold every score of this round.
+        for (uint256 i = 0; i < n; ++i) {
+            if (entries[i].active && isOutlier(entries[i].usefulness)) {
+                _registry.terminate(workerIds[i]);
+                emit WorkerEliminated(roundId, workerIds[i], entries[i].usefulness);
+            }
+        }
+    }
+
+    /// @dev Records the score of an active worker and slashes any bonded worker under the
+    /// floor (exiting and terminated workers still answer for the rounds they played).
+    /// Fills `entry`; returns the amount slashed to this contract.
+    function _scoreWorker(bytes32 id, uint8 score, OracleParams memory p, Settlement memory entry)
+        private
+        returns (uint256 slashed)
+    {
+        (address owner, WorkerStatus status, uint256 stake) = _registry.stakeOf(id);
+        entry.owner = owner;
+        if (status == WorkerStatus.Active) {
+            entry.active = true;
+            (uint40 previousLastUsed, uint16 usefulness) = _registry.recordScore(id, score);
+            entry.idleSeconds = block.timestamp - previousLastUsed;
+            entry.usefulness = usefulness;
+        }
+        if (score < p.scoreFloor && stake > 0 && status != WorkerStatus.Withdrawn) {
+            slashed = _registry.slash(id, (stake * p.slashBps) / 10_000, address(this));
+        }
+    }
+
+    /// @dev Indices of up to three active workers with the best scores at or above the floor
+    /// (and above zero), best first; ties go to the worker listed first in the round.
+    function _topWorkers(uint8[] calldata scores, Settlement[] memory entries, uint8 floor)
+        private
+        pure
+        returns (uint256[] memory winners)
+    {
+        uint256 n = scores.length;
+        bool[] memory taken = new bool[](n);
+        uint256[] memory picked = new uint256[](REWARDED_PER_ROUND);
+        uint256 count;
+        for (; count < REWARDED_PER_ROUND; ++count) {
+            uint256 best = type(uint256).max;
+            for (uint256 i = 0; i < n; ++i) {
+                if (taken[i] || !entries[i].active || scores[i] == 0 || scores[i] < floor) continue;
+                if (best == type(uint256).max || scores[i] > scores[best]) best = i;
+            }
+            if (best == type(uint256).max) break;
+            taken[best] = true;
+            picked[count] = best;
+        }
+        winners = new uint256[](count);
+        for (uint256 k = 0; k < count; ++k) {
+            winners[k] = picked[k];
+        }
+    }
+
+    /// @dev Shares `amount` of slashed stake (held by this contract) equally among the
+    /// winners' owners, the first winner taking the remainder; the treasury takes it all when
+    /// there is no winner.
+    function _distributeSlash(
+        uint256 roundId,
+        uint256 amount,
+        uint256[] memory winners,
+        Settlement[] memory entries,
+        address treasury
+    ) private {
+        if (amount == 0) return;
+        IERC20 token = IERC20(address(_swt));
+        uint256 w = winners.length;
+        if (w == 0) {
+            emit SlashDistributed(roundId, treasury, amount);
+            token.safeTransfer(treasury, amount);
+            return;
+        }
+        uint256 share = amount / w;
+        for (uint256 k = 0; k < w; ++k) {
+            uint256 paid = k == 0 ? amount - share * (w - 1) : share;
+            address to = entries[winners[k]].owner;
+            emit SlashDistributed(roundId, to, paid);
+            token.safeTransfer(to, paid);
+        }
+    }
+
+    /*//////////////////////////////////////////////////////////////
+                                INTERNAL
+    //////////////////////////////////////////////////////////////*/
+
+    function _publicSignals(uint256 roundId, Round storage r, uint256 outputsCommitment, uint8[] calldata scores)
+        private
+        view
+        returns (uint256[] memory signals)
+    {
+        signals = new uint256[](4 + scores.length);
+        signals[0] = roundId;
+        signals[1] = r.requestCommitment;
+        signals[2] = r.evaluationCommitment;
+        signals[3] = outputsCommitment;
+        for (uint256 i = 0; i < scores.length; ++i) {
+            signals[4 + i] = scores[i];
+        }
+    }
+
+    function _requireInField(uint256 value) private pure {
+        if (value >= SNARK_SCALAR_FIELD) revert UtilityOracleNotInField(value);
+    }
+
+    function _setParams(OracleParams memory p) private {
+        if (p.scoreFloor > 100) revert UtilityOracleInvalidParameter("scoreFloor", p.scoreFloor);
+        if (p.slashBps > 10_000) revert UtilityOracleInvalidParameter("slashBps", p.slashBps);
+        if (p.maxWorkersPerRound == 0) revert UtilityOracleInvalidParameter("maxWorkersPerRound", 0);
+        if (p.minPopulation < MIN_POPULATION_FLOOR) {
+            revert UtilityOracleInvalidParameter("minPopulation", p.minPopulation);
+        }
+        if (p.roundTimeout == 0 || p.roundTimeout >= _registry.unbondingDelay()) {
+            revert UtilityOracleInvalidParameter("roundTimeout", p.roundTimeout);
+        }
+        if (p.treasury == address(0)) revert UtilityOracleInvalidParameter("treasury", 0);
+        _params = p;
+        emit ParamsChanged(p);
+    }
+}

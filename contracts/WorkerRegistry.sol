@@ -1,0 +1,383 @@
+// SPDX-License-Identifier: MIT
+pragma solidity ^0.8.24;
+
+import {Ownable} from "@openzeppelin/contracts/access/Ownable.sol";
+import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
+import {IERC20Permit} from "@openzeppelin/contracts/token/ERC20/extensions/IERC20Permit.sol";
+import {SafeERC20} from "@openzeppelin/contracts/token/ERC20/utils/SafeERC20.sol";
+import {SafeCast} from "@openzeppelin/contracts/utils/math/SafeCast.sol";
+import {ReentrancyGuardTransient} from "@openzeppelin/contracts/utils/ReentrancyGuardTransient.sol";
+import {IWorkerRegistry, Worker, WorkerStatus} from "./interfaces/IWorkerRegistry.sol";
+
+/// @title WorkerRegistry
+/// @notice Staked registry of MemJit workers. See {IWorkerRegistry}.
+/// @dev Invariant: `totalStaked() == sum of all workers' stake <= token.balanceOf(this)`, with
+/// equality unless someone transfers SWT to the registry directly. Every function that moves
+/// tokens updates the books first and transfers last (checks-effects-interactions), and is
+/// `nonReentrant` as well.
+contract WorkerRegistry is IWorkerRegistry, Ownable, ReentrancyGuardTransient {
+    using SafeERC20 for IERC20;
+
+    /*//////////////////////////////////////////////////////////////
+                                 STORAGE
+    //////////////////////////////////////////////////////////////*/
+
+    /// @notice Longest CID accepted, in bytes (a CIDv1 in base32 is 59; leave room for others).
+    uint256 public constant MAX_CID_LENGTH = 128;
+
+    /// @notice Weight of the newest round in the usefulness average, as 1/USEFULNESS_WINDOW.
+    uint256 public constant USEFULNESS_WINDOW = 4;
+
+    IERC20 private immutable _token;
+    uint256 private immutable _unbondingDelay;
+
+    address private _oracle;
+    uint256 private _minStake;
+    uint256 private _totalStaked;
+
+    mapping(bytes32 id => Worker) private _workers;
+    bytes32[] private _ids;
+    mapping(bytes32 capability => bytes32[] ids) private _idsByCapability;
+
+    /// Running statistics over the usefulness of active workers with at least one score.
+    uint256 private _popCount;
+    uint256 private _popSum;
+    uint256 private _popSumSquares;
+
+    /*//////////////////////////////////////////////////////////////
+                               CONSTRUCTOR
+    //////////////////////////////////////////////////////////////*/
+
+    /// @param token_ The SWT token staked here.
+    /// @param minStake_ Minimum stake to register (the cost of a Sybil identity).
+    /// @param unbondingDelay_ Seconds stake stays bonded after exit or termination.
+    constructor(IERC20 token_, uint256 minStake_, uint256 unbondingDelay_) Ownable(msg.sender) {
+        _token = token_;
+        _minStake = minStake_;
+        _unbondingDelay = unbondingDelay_;
+    }
+
+    /*//////////////////////////////////////////////////////////////
+                                MODIFIERS
+    //////////////////////////////////////////////////////////////*/
+
+    modifier onlyOracle() {
+        if (msg.sender != _oracle || _oracle == address(0)) {
+            revert WorkerRegistryUnauthorizedOracle(msg.sender, _oracle);
+        }
+        _;
+    }
+
+    /*//////////////////////////////////////////////////////////////
+                              ADMINISTRATION
+    //////////////////////////////////////////////////////////////*/
+
+    /// @notice Sets the UtilityOracle, once. Only the owner.
+    function setOracle(address oracle_) external onlyOwner {
+        if (_oracle != address(0)) revert WorkerRegistryOracleAlreadySet(_oracle);
+        if (oracle_ == address(0)) revert WorkerRegistryZeroOracle();
+        _oracle = oracle_;
+        emit OracleSet(oracle_);
+    }
+
+    /// @notice Changes the minimum stake for new registrations. Only the owner.
+    function setMinStake(uint256 newMinStake) external onlyOwner {
+        emit MinStakeChanged(_minStake, newMinStake);
+        _minStake = newMinStake;
+    }
+
+    /*//////////////////////////////////////////////////////////////
+                                 STAKING
+    //////////////////////////////////////////////////////////////*/
+
+    /// @inheritdoc IWorkerRegistry
+    function register(string calldata cid, uint256 stake, bytes32 capability)
+        external
+        nonReentrant
+        returns (bytes32 id)
+    {
+        return _register(cid, stake, capability);
+    }
+
+    /// @inheritdoc IWorkerRegistry
+    function registerWithPermit(
+        string calldata cid,
+        uint256 stake,
+        bytes32 capability,
+        uint256 deadline,
+        uint8 v,
+        bytes32 r,
+        bytes32 s
+    ) external nonReentrant returns (bytes32 id) {
+        _permit(stake, deadline, v, r, s);
+        return _register(cid, stake, capability);
+    }
+
+    /// @inheritdoc IWorkerRegistry
+    function addStake(bytes32 id, uint256 amount) external nonReentrant {
+        _addStake(id, amount);
+    }
+
+    /// @inheritdoc IWorkerRegistry
+    function addStakeWithPermit(bytes32 id, uint256 amount, uint256 deadline, uint8 v, bytes32 r, bytes32 s)
+        external
+        nonReentrant
+    {
+        _permit(amount, deadline, v, r, s);
+        _addStake(id, amount);
+    }
+
+    /// @inheritdoc IWorkerRegistry
+    function exit(bytes32 id) external {
+        Worker storage w = _ownedWorker(id);
+        if (w.status != WorkerStatus.Active) revert WorkerRegistryWrongStatus(id, w.status);
+        _leavePopulation(w);
+        w.status = WorkerStatus.Exiting;
+        uint40 unbondsAt = SafeCast.toUint40(block.timestamp + _unbondingDelay);
+        w.unbondsAt = unbondsAt;
+        emit WorkerExited(id, unbondsAt);
+    }
+
+    /// @inheritdoc IWorkerRegistry
+    function withdraw(bytes32 id) external nonReentrant returns (uint256 amount) {
+        Worker storage w = _ownedWorker(id);
+        if (w.status != WorkerStatus.Exiting && w.status != WorkerStatus.Terminated) {
+            revert WorkerRegistryWrongStatus(id, w.status);
+        }
+        if (block.timestamp < w.unbondsAt) revert WorkerRegistryStillUnbonding(id, w.unbondsAt, block.timestamp);
+        amount = w.stake;
+        w.stake = 0;
+        w.status = WorkerStatus.Withdrawn;
+        _totalStaked -= amount;
+        emit StakeWithdrawn(id, msg.sender, amount);
+        _token.safeTransfer(msg.sender, amount);
+    }
+
+    /*//////////////////////////////////////////////////////////////
+                               ORACLE ONLY
+    //////////////////////////////////////////////////////////////*/
+
+    /// @inheritdoc IWorkerRegistry
+    function slash(bytes32 id, uint256 amount, address to)
+        external
+        onlyOracle
+        nonReentrant
+        returns (uint256 slashed)
+    {
+        if (to == address(0)) revert WorkerRegistryZeroRecipient();
+        Worker storage w = _existingWorker(id);
+        WorkerStatus status = w.status;
+        if (status == WorkerStatus.Withdrawn) revert WorkerRegistryWrongStatus(id, status);
+        uint256 stake = w.stake;
+        slashed = amount < stake ? amount : stake;
+        if (slashed == 0) return 0;
+        // unchecked: slashed <= stake <= _totalStaked.
+        unchecked {
+            w.stake = uint128(stake - slashed);
+            _totalStaked -= slashed;
+        }
+        emit WorkerSlashed(id, slashed, to);
+        _token.safeTransfer(to, slashed);
+    }
+
+    /// @inheritdoc IWorkerRegistry
+    function terminate(bytes32 id) external onlyOracle {
+        Worker storage w = _existingWorker(id);
+        if (w.status != WorkerStatus.Active) revert WorkerRegistryWrongStatus(id, w.status);
+        _leavePopulation(w);
+        w.status = WorkerStatus.Terminated;
+        uint40 unbondsAt = SafeCast.toUint40(block.timestamp + _unbondingDelay);
+        w.unbondsAt = unbondsAt;
+        emit WorkerTerminated(id, unbondsAt);
+    }
+
+    /// @inheritdoc IWorkerRegistry
+    function recordScore(bytes32 id, uint8 score)
+        external
+        onlyOracle
+        returns (uint40 previousLastUsed, uint16 usefulness)
+    {
+        if (score > 100) revert WorkerRegistryInvalidScore(score);
+        Worker storage w = _existingWorker(id);
+        if (w.status != WorkerStatus.Active) revert WorkerRegistryWrongStatus(id, w.status);
+
+        uint256 scaled = uint256(score) * 100;
+        uint256 updated;
+        if (w.roundsScored == 0) {
+            updated = scaled;
+            _popCount += 1;
+        } else {
+            uint256 old = w.usefulness;
+            updated = (old * (USEFULNESS_WINDOW - 1) + scaled) / USEFULNESS_WINDOW;
+            // unchecked: `old` is part of the running sums, which therefore hold at least it.
+            unchecked {
+                _popSum -= old;
+                _popSumSquares -= old * old;
+            }
+        }
+        _popSum += updated;
+        _popSumSquares += updated * updated;
+
+        previousLastUsed = w.lastUsed;
+        usefulness = uint16(updated); // <= 10000: an average of values <= 10000
+        w.lastScore = score;
+        w.usefulness = usefulness;
+        w.lastUsed = uint40(block.timestamp);
+        if (w.roundsScored < type(uint24).max) w.roundsScored += 1;
+        emit ScoreRecorded(id, score, usefulness);
+    }
+
+    /*//////////////////////////////////////////////////////////////
+                                  VIEWS
+    //////////////////////////////////////////////////////////////*/
+
+    /// @inheritdoc IWorkerRegistry
+    function worker(bytes32 id) external view returns (Worker memory) {
+        return _workers[id];
+    }
+
+    /// @inheritdoc IWorkerRegistry
+    function stakeOf(bytes32 id) external view returns (address owner_, WorkerStatus status, uint256 stake) {
+        Worker storage w = _workers[id];
+        return (w.owner, w.status, w.stake);
+    }
+
+    /// @inheritdoc IWorkerRegistry
+    function workerId(address owner_, string calldata cid) public pure returns (bytes32) {
+        return keccak256(abi.encode(owner_, cid));
+    }
+
+    /// @inheritdoc IWorkerRegistry
+    function workerCount() external view returns (uint256) {
+        return _ids.length;
+    }
+
+    /// @inheritdoc IWorkerRegistry
+    function workerIds(uint256 offset, uint256 limit) external view returns (bytes32[] memory) {
+        return _page(_ids, offset, limit);
+    }
+
+    /// @inheritdoc IWorkerRegistry
+    function capabilityWorkerCount(bytes32 capability) external view returns (uint256) {
+        return _idsByCapability[capability].length;
+    }
+
+    /// @inheritdoc IWorkerRegistry
+    function capabilityWorkerIds(bytes32 capability, uint256 offset, uint256 limit)
+        external
+        view
+        returns (bytes32[] memory)
+    {
+        return _page(_idsByCapability[capability], offset, limit);
+    }
+
+    /// @inheritdoc IWorkerRegistry
+    function populationStats() external view returns (uint256 count, uint256 sum, uint256 sumSquares) {
+        return (_popCount, _popSum, _popSumSquares);
+    }
+
+    /// @inheritdoc IWorkerRegistry
+    function totalStaked() external view returns (uint256) {
+        return _totalStaked;
+    }
+
+    /// @inheritdoc IWorkerRegistry
+    function minStake() external view returns (uint256) {
+        return _minStake;
+    }
+
+    /// @inheritdoc IWorkerRegistry
+    function unbondingDelay() external view returns (uint256) {
+        return _unbondingDelay;
+    }
+
+    /// @inheritdoc IWorkerRegistry
+    function oracle() external view returns (address) {
+        return _oracle;
+    }
+
+    /// @inheritdoc IWorkerRegistry
+    function token() external view returns (address) {
+        return address(_token);
+    }
+
+    /*//////////////////////////////////////////////////////////////
+                                INTERNAL
+    //////////////////////////////////////////////////////////////*/
+
+    function _register(string calldata cid, uint256 stake, bytes32 capability) private returns (bytes32 id) {
+        uint256 cidLength = bytes(cid).length;
+        if (cidLength == 0 || cidLength > MAX_CID_LENGTH) revert WorkerRegistryInvalidCid(cidLength, MAX_CID_LENGTH);
+        if (capability == bytes32(0)) revert WorkerRegistryZeroCapability();
+        if (stake < _minStake) revert WorkerRegistryStakeTooLow(stake, _minStake);
+        id = workerId(msg.sender, cid);
+        Worker storage w = _workers[id];
+        if (w.status != WorkerStatus.None) revert WorkerRegistryWorkerExists(id);
+
+        w.owner = msg.sender;
+        w.status = WorkerStatus.Active;
+        w.lastUsed = uint40(block.timestamp);
+        w.stake = SafeCast.toUint128(stake);
+        w.capability = capability;
+        w.cid = cid;
+        _ids.push(id);
+        _idsByCapability[capability].push(id);
+        _totalStaked += stake;
+        emit WorkerRegistered(id, msg.sender, capability, cid, stake);
+        _token.safeTransferFrom(msg.sender, address(this), stake);
+    }
+
+    function _addStake(bytes32 id, uint256 amount) private {
+        if (amount == 0) revert WorkerRegistryZeroAmount();
+        Worker storage w = _ownedWorker(id);
+        if (w.status != WorkerStatus.Active) revert WorkerRegistryWrongStatus(id, w.status);
+        uint128 newStake = SafeCast.toUint128(uint256(w.stake) + amount);
+        w.stake = newStake;
+        _totalStaked += amount;
+        emit StakeAdded(id, msg.sender, amount, newStake);
+        _token.safeTransferFrom(msg.sender, address(this), amount);
+    }
+
+    /// @dev A failed permit is ignored when the allowance is already in place: someone may
+    /// have front-run the permit from the mempool, which must not make the stake fail.
+    function _permit(uint256 amount, uint256 deadline, uint8 v, bytes32 r, bytes32 s) private {
+        try IERC20Permit(address(_token)).permit(msg.sender, address(this), amount, deadline, v, r, s) {}
+        catch {
+            if (_token.allowance(msg.sender, address(this)) < amount) {
+                // Re-run the permit to surface its own revert reason.
+                IERC20Permit(address(_token)).permit(msg.sender, address(this), amount, deadline, v, r, s);
+            }
+        }
+    }
+
+    function _leavePopulation(Worker storage w) private {
+        if (w.roundsScored == 0) return;
+        uint256 u = w.usefulness;
+        // unchecked: a scored active worker's usefulness is part of the running sums.
+        unchecked {
+            _popCount -= 1;
+            _popSum -= u;
+            _popSumSquares -= u * u;
+        }
+    }
+
+    function _existingWorker(bytes32 id) private view returns (Worker storage w) {
+        w = _workers[id];
+        if (w.status == WorkerStatus.None) revert WorkerRegistryUnknownWorker(id);
+    }
+
+    function _ownedWorker(bytes32 id) private view returns (Worker storage w) {
+        w = _existingWorker(id);
+        if (w.owner != msg.sender) revert WorkerRegistryNotWorkerOwner(id, msg.sender, w.owner);
+    }
+
+    function _page(bytes32[] storage list, uint256 offset, uint256 limit) private view returns (bytes32[] memory page) {
+        uint256 length = list.length;
+        if (offset >= length) return new bytes32[](0);
+        uint256 end = length - offset < limit ? length : offset + limit;
+        page = new bytes32[](end - offset);
+        for (uint256 i = offset; i < end; ++i) {
+            page[i - offset] = list[i];
+        }
+    }
+}

@@ -1,0 +1,166 @@
+// SPDX-License-Identifier: MIT
+pragma solidity ^0.8.24;
+
+import {WorkerStatus} from "./IWorkerRegistry.sol";
+
+/// @notice Life cycle of a round.
+enum RoundStatus {
+    None,
+    Open,
+    Closed,
+    Abandoned
+}
+
+/// @notice A round as stored: the worker list is kept as a hash (its ids are in the
+/// RoundOpened event and must be passed again to close), which saves ~20k gas per worker.
+struct Round {
+    RoundStatus status;
+    uint40 openedAt;
+    /// The round must be closed by this time; after it, it can only be abandoned.
+    uint40 deadline;
+    uint8 workerCount;
+    bytes32 workersHash;
+    uint256 requestCommitment;
+    uint256 evaluationCommitment;
+    uint256 outputsCommitment;
+}
+
+/// @notice A Groth16 proof over BN254, coordinates as the verifier expects them.
+struct Groth16Proof {
+    uint256[2] a;
+    uint256[2][2] b;
+    uint256[2] c;
+}
+
+/// @notice Economic and safety parameters of the oracle, set by its admin.
+struct OracleParams {
+    /// SWT (wei) minted per score point to a rewarded worker used within the last instant;
+    /// reward = baseRate * score / (1 + hoursSinceLastUse / 24).
+    uint256 baseRate;
+    /// Workers scoring below this (0-100) are slashed and never rewarded.
+    uint8 scoreFloor;
+    /// Share of the stake slashed from a worker under the floor, in basis points.
+    uint16 slashBps;
+    /// Most workers one round may hold (the scoring circuit's k).
+    uint8 maxWorkersPerRound;
+    /// The 3-sigma rule applies once this many active workers have a score. Below 11 no
+    /// single score can lie 3 sigma under the mean at all (Samuelson's inequality bounds it
+    /// by sqrt(n - 1) sigma), so anything smaller is rejected; the default is 16.
+    uint32 minPopulation;
+    /// Seconds a round may stay open; after that it can only be abandoned. Must be shorter
+    /// than the registry's unbonding delay, so a worker cannot unbond out of an open round.
+    uint32 roundTimeout;
+    /// Receives slashed stake when a round has no rewarded worker to share it.
+    address treasury;
+}
+
+/// @title IUtilityOracle
+/// @notice Opens service rounds over chosen workers and closes each one exactly once with a
+/// Groth16 proof of the workers' canary scores. On close it records the scores, mints SWT to
+/// the top 3, slashes workers under the score floor (the slashed stake goes to the round's
+/// rewarded workers, or to the treasury when there are none) and terminates workers whose
+/// usefulness lies more than 3 standard deviations below the population mean.
+///
+/// The proof's public signals, in order: round id, request commitment, evaluation
+/// commitment, outputs commitment, then one score per worker in round order.
+interface IUtilityOracle {
+    /// @notice A round holds 1 to `max` workers, not `count`.
+    error UtilityOracleBadWorkerCount(uint256 count, uint256 max);
+    /// @notice Worker `id` cannot enter a round: its status is `status`.
+    error UtilityOracleWorkerNotActive(bytes32 id, WorkerStatus status);
+    /// @notice Worker `id` appears twice in the round.
+    error UtilityOracleDuplicateWorker(bytes32 id);
+    /// @notice `value` is not an element of the BN254 scalar field.
+    error UtilityOracleNotInField(uint256 value);
+    /// @notice Round `roundId` is not open (its status is `status`).
+    error UtilityOracleRoundNotOpen(uint256 roundId, RoundStatus status);
+    /// @notice Round `roundId` expired at `deadline`; it can only be abandoned.
+    error UtilityOracleRoundExpired(uint256 roundId, uint256 deadline);
+    /// @notice Only an operator may abandon round `roundId` before `deadline`.
+    error UtilityOracleRoundNotExpired(uint256 roundId, uint256 deadline);
+    /// @notice The worker ids given do not match the ones round `roundId` was opened with.
+    error UtilityOracleWorkersMismatch(uint256 roundId);
+    /// @notice `expected` scores are needed (one per worker), `actual` were given.
+    error UtilityOracleScoreCountMismatch(uint256 expected, uint256 actual);
+    /// @notice Score number `index` is `score`; scores are 0-100.
+    error UtilityOracleScoreOutOfRange(uint256 index, uint256 score);
+    /// @notice This oracle has no verifier, so no round can be closed.
+    error UtilityOracleNoVerifier();
+    /// @notice The proof does not verify for round `roundId` with the given signals.
+    error UtilityOracleInvalidProof(uint256 roundId);
+    /// @notice Parameter `name` has the invalid value `value`.
+    error UtilityOracleInvalidParameter(string name, uint256 value);
+
+    /// @notice Round `roundId` opened over `workerIds` with its commitments; it must close by
+    /// `deadline`.
+    event RoundOpened(
+        uint256 indexed roundId,
+        bytes32[] workerIds,
+        uint256 requestCommitment,
+        uint256 evaluationCommitment,
+        uint256 deadline
+    );
+    /// @notice Round `roundId` closed with a valid proof over `scores`.
+    event RoundClosed(uint256 indexed roundId, uint256 outputsCommitment, uint8[] scores);
+    /// @notice Round `roundId` was abandoned by `by`: nothing was paid or slashed.
+    event RoundAbandoned(uint256 indexed roundId, address indexed by);
+    /// @notice Worker `workerId` earned `amount` SWT in round `roundId`, minted to `owner`.
+    event RewardMinted(uint256 indexed roundId, bytes32 indexed workerId, address indexed owner, uint256 amount);
+    /// @notice `amount` SWT slashed in round `roundId` was paid to `to`.
+    event SlashDistributed(uint256 indexed roundId, address indexed to, uint256 amount);
+    /// @notice Worker `workerId` was terminated in round `roundId` by the 3-sigma rule.
+    event WorkerEliminated(uint256 indexed roundId, bytes32 indexed workerId, uint16 usefulness);
+    /// @notice The parameters changed.
+    event ParamsChanged(OracleParams params);
+
+    /// @notice Opens a round over `workerIds` (all active, no repeats), binding the request
+    /// and the hidden evaluation set by their commitments. Only an operator.
+    function openRound(bytes32[] calldata workerIds, uint256 requestCommitment, uint256 evaluationCommitment)
+        external
+        returns (uint256 roundId);
+
+    /// @notice Closes round `roundId` with the workers' `scores` and a proof of them; records
+    /// scores, mints rewards, slashes and terminates. Only an operator; exactly once.
+    function closeRound(
+        uint256 roundId,
+        bytes32[] calldata workerIds,
+        uint256 outputsCommitment,
+        uint8[] calldata scores,
+        Groth16Proof calldata proof
+    ) external;
+
+    /// @notice Abandons an open round: nothing paid, nothing slashed. An operator may do it at
+    /// any time, anyone once the round has expired.
+    function abandonRound(uint256 roundId) external;
+
+    /// @notice The public signals a proof for closing `roundId` must carry.
+    function publicSignals(uint256 roundId, uint256 outputsCommitment, uint8[] calldata scores)
+        external
+        view
+        returns (uint256[] memory);
+
+    /// @notice The reward a worker with `score` earns after `secondsSinceLastUse` idle:
+    /// baseRate * score * 86400 / (86400 + secondsSinceLastUse), rounded down; this is exactly
+    /// baseRate * score / (1 + hoursSinceLastUse / 24) with hours measured to the second.
+    function rewardFor(uint256 score, uint256 secondsSinceLastUse) external view returns (uint256);
+
+    /// @notice True if a usefulness score `usefulness` lies more than 3 standard deviations
+    /// below the mean of the active population and that population is at least
+    /// `minPopulation` strong. Exact integer arithmetic, no square roots.
+    function isOutlier(uint256 usefulness) external view returns (bool);
+
+    /// @notice The round `roundId`.
+    function round(uint256 roundId) external view returns (Round memory);
+
+    /// @notice The id of the latest round (0 before the first).
+    function lastRoundId() external view returns (uint256);
+
+    /// @notice The current parameters.
+    function params() external view returns (OracleParams memory);
+
+    /// @notice The proof verifier (zero: rounds cannot be closed).
+    function verifier() external view returns (address);
+
+    /// @notice Role allowed to open, close and abandon rounds.
+    function OPERATOR_ROLE() external view returns (bytes32);
+}

@@ -1,0 +1,191 @@
+"""Deploying the MemJit contracts and remembering where they are.
+
+The deployment record is one JSON file mapping chain id → contract addresses; every command
+that needs the contracts on a chain reads it (``memjit deploy`` writes it).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import tempfile
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+from eth_typing import ChecksumAddress
+from web3 import Web3
+
+from protocol.artifacts import load_artifact
+from protocol.chain.connection import Chain
+from protocol.chain.signers import Signer
+from protocol.chain.transactions import TxResult, deploy, transact
+from protocol.errors import ConfigError, NotDeployed
+
+log = logging.getLogger(__name__)
+
+ZERO_ADDRESS = "0x0000000000000000000000000000000000000000"
+SWT_UNIT = 10**18
+
+
+@dataclass(frozen=True)
+class DeployConfig:
+    """Parameters fixed or initialised at deployment. Defaults suit a devnet demo."""
+
+    #: Minimum stake to register a worker: the price of a Sybil identity.
+    min_stake_wei: int = 100 * SWT_UNIT
+    #: How long exiting stake stays slashable; longer than ``round_timeout_s``.
+    unbonding_delay_s: int = 2 * 86_400
+    #: SWT per score point: a perfect score used within the instant earns 100 × this.
+    base_rate_wei: int = SWT_UNIT // 10
+    #: Scores below this are slashed and never rewarded.
+    score_floor: int = 20
+    #: Share of stake slashed below the floor, in basis points.
+    slash_bps: int = 1_000
+    #: Workers per round (the scoring circuit's k).
+    max_workers_per_round: int = 5
+    #: Scored workers needed before the 3-sigma rule applies (at least 11; see the README).
+    min_population: int = 16
+    #: How long a round may stay open.
+    round_timeout_s: int = 3_600
+    #: Receives slashed stake nobody else earned; the deployer when None.
+    treasury: str | None = None
+
+    def oracle_params(self, deployer: str) -> tuple[Any, ...]:
+        return (
+            self.base_rate_wei,
+            self.score_floor,
+            self.slash_bps,
+            self.max_workers_per_round,
+            self.min_population,
+            self.round_timeout_s,
+            Web3.to_checksum_address(self.treasury or deployer),
+        )
+
+
+@dataclass(frozen=True)
+class Deployment:
+    """Where the contracts of one chain live."""
+
+    chain_id: int
+    swt: ChecksumAddress
+    registry: ChecksumAddress
+    oracle: ChecksumAddress
+    verifier: ChecksumAddress | None
+    deployer: ChecksumAddress
+    block_number: int
+    transactions: dict[str, str] = field(default_factory=dict)
+
+    def to_json(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> Deployment:
+        try:
+            return cls(
+                chain_id=int(data["chain_id"]),
+                swt=Web3.to_checksum_address(data["swt"]),
+                registry=Web3.to_checksum_address(data["registry"]),
+                oracle=Web3.to_checksum_address(data["oracle"]),
+                verifier=Web3.to_checksum_address(data["verifier"]) if data.get("verifier") else None,
+                deployer=Web3.to_checksum_address(data["deployer"]),
+                block_number=int(data["block_number"]),
+                transactions=dict(data.get("transactions", {})),
+            )
+        except (KeyError, TypeError, ValueError) as exc:
+            raise ConfigError(f"malformed deployment record: {exc}") from exc
+
+
+@dataclass(frozen=True)
+class DeployResult:
+    deployment: Deployment
+    steps: tuple[tuple[str, TxResult], ...]
+
+
+def deploy_memjit(
+    chain: Chain,
+    signer: Signer,
+    config: DeployConfig | None = None,
+    verifier: str | None = None,
+) -> DeployResult:
+    """Deploys SWT, WorkerRegistry and UtilityOracle, then hands the minter and oracle roles
+    to the UtilityOracle (each settable once, so nobody else can ever hold them).
+
+    ``verifier`` is the Groth16 verifier's address; without one the oracle can open rounds but
+    every close reverts with ``UtilityOracleNoVerifier``.
+    """
+    config = config or DeployConfig()
+    if config.min_population < 11:
+        raise ConfigError(f"min_population must be at least 11, got {config.min_population}")
+    steps: list[tuple[str, TxResult]] = []
+    swt, tx = deploy(chain, signer, load_artifact("SWT"))
+    steps.append(("deploy SWT", tx))
+    registry, tx = deploy(
+        chain, signer, load_artifact("WorkerRegistry"), swt.address, config.min_stake_wei, config.unbonding_delay_s
+    )
+    steps.append(("deploy WorkerRegistry", tx))
+    oracle, tx = deploy(
+        chain,
+        signer,
+        load_artifact("UtilityOracle"),
+        swt.address,
+        registry.address,
+        Web3.to_checksum_address(verifier) if verifier else ZERO_ADDRESS,
+        config.oracle_params(signer.address),
+        signer.address,
+    )
+    steps.append(("deploy UtilityOracle", tx))
+    steps.append(("SWT.setMinter(UtilityOracle)", transact(chain, signer, swt.functions.setMinter(oracle.address))))
+    steps.append(
+        ("WorkerRegistry.setOracle(UtilityOracle)", transact(chain, signer, registry.functions.setOracle(oracle.address)))
+    )
+    deployment = Deployment(
+        chain_id=chain.chain_id,
+        swt=swt.address,
+        registry=registry.address,
+        oracle=oracle.address,
+        verifier=Web3.to_checksum_address(verifier) if verifier else None,
+        deployer=signer.address,
+        block_number=steps[0][1].block_number,
+        transactions={name: result.tx_hash for name, result in steps},
+    )
+    return DeployResult(deployment, tuple(steps))
+
+
+def save_deployment(path: Path, deployment: Deployment) -> None:
+    """Records ``deployment`` under its chain id in the JSON file at ``path`` (atomically)."""
+    records = _read_records(path) if path.exists() else {}
+    records[str(deployment.chain_id)] = deployment.to_json()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".deployments-")
+    with os.fdopen(fd, "w", encoding="utf-8") as handle:
+        json.dump(records, handle, indent=2, sort_keys=True)
+        handle.write("\n")
+    os.replace(tmp, path)
+
+
+def load_deployment(path: Path, chain: Chain) -> Deployment:
+    """The recorded deployment for ``chain``, checked to still exist on it."""
+    if not path.exists():
+        raise NotDeployed(f"no deployment record at {path}: run `memjit deploy` first")
+    record = _read_records(path).get(str(chain.chain_id))
+    if record is None:
+        raise NotDeployed(f"nothing deployed on chain {chain.chain_id} according to {path}: run `memjit deploy`")
+    deployment = Deployment.from_json(record)
+    if not chain.w3.eth.get_code(deployment.registry):
+        raise NotDeployed(
+            f"the recorded WorkerRegistry {deployment.registry} has no code on chain {chain.chain_id} "
+            "(was the devnet restarted?): run `memjit deploy` again"
+        )
+    return deployment
+
+
+def _read_records(path: Path) -> dict[str, Any]:
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, json.JSONDecodeError) as exc:
+        raise ConfigError(f"cannot read deployment record {path}: {exc}") from exc
+    if not isinstance(data, dict):
+        raise ConfigError(f"deployment record {path} is not a JSON object")
+    return data

@@ -1,0 +1,173 @@
+"""Sending transactions and making calls, with every failure translated.
+
+Reverts become :class:`~protocol.errors.ContractReverted` with the custom error decoded by
+name; a node that cannot be reached becomes :class:`~protocol.errors.RpcUnavailable`; any
+other refusal by the node (insufficient funds, bad nonce, ...) a :class:`ChainError`.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import Any, cast
+
+import requests
+from eth_typing import ChecksumAddress
+from web3.contract import Contract
+from web3.contract.contract import ContractFunction
+from web3.exceptions import ContractLogicError, TimeExhausted, Web3Exception
+from web3.types import TxParams, TxReceipt
+
+from protocol.artifacts import Artifact
+from protocol.chain.connection import Chain
+from protocol.chain.reverts import decode_revert
+from protocol.chain.signers import Signer
+from protocol.errors import ChainError, ContractReverted, RpcUnavailable
+
+log = logging.getLogger(__name__)
+
+RECEIPT_TIMEOUT_S = 120.0
+
+
+@dataclass(frozen=True)
+class TxResult:
+    """A mined, successful transaction."""
+
+    tx_hash: str
+    gas_used: int
+    block_number: int
+    contract_address: ChecksumAddress | None = None
+
+
+@contextmanager
+def translate_errors(chain: Chain, extra_abis: Iterable[list[dict[str, Any]]] = ()) -> Iterator[None]:
+    """Turns web3/requests exceptions raised inside the block into MemJit errors."""
+    try:
+        yield
+    except ContractLogicError as exc:
+        raise _reverted(exc, extra_abis) from exc
+    except (requests.RequestException, ConnectionError) as exc:
+        raise RpcUnavailable(f"lost the RPC endpoint {chain.url}: {type(exc).__name__}") from exc
+    except TimeExhausted as exc:
+        raise ChainError(f"transaction not mined within {RECEIPT_TIMEOUT_S:.0f} s") from exc
+    except (Web3Exception, ValueError) as exc:
+        raise ChainError(f"the node refused: {_message(exc)}") from exc
+    except Exception as exc:
+        # The embedded chain's provider raises eth_tester's TransactionFailed, carrying the
+        # raw revert data, instead of web3's ContractLogicError.
+        data = _tester_revert_data(exc)
+        if data is None:
+            raise
+        raise decode_revert(data, extra_abis) from exc
+
+
+def _tester_revert_data(exc: BaseException) -> bytes | None:
+    """The revert data inside an eth_tester ``TransactionFailed`` chain, else None."""
+    seen: BaseException | None = exc
+    found = False
+    while seen is not None:
+        found = found or type(seen).__name__ == "TransactionFailed"
+        if found and seen.args and isinstance(seen.args[0], bytes):
+            return seen.args[0]  # py-evm's Revert(data) at the bottom of the chain
+        seen = seen.__cause__ or seen.__context__
+    return b"" if found else None
+
+
+def _reverted(exc: ContractLogicError, extra_abis: Iterable[list[dict[str, Any]]]) -> ContractReverted:
+    data = exc.data if isinstance(exc.data, str | bytes) else None
+    decoded = decode_revert(data, extra_abis)
+    if decoded.name is None and not decoded.data and exc.message:
+        return ContractReverted("Error", {"message": str(exc.message)}, b"")
+    return decoded
+
+
+def _message(exc: BaseException) -> str:
+    arg = exc.args[0] if exc.args else exc
+    if isinstance(arg, dict) and "message" in arg:
+        return str(arg["message"])
+    return str(arg)
+
+
+def call(chain: Chain, fn: ContractFunction, extra_abis: Iterable[list[dict[str, Any]]] = ()) -> Any:
+    """A read-only call of ``fn``."""
+    with translate_errors(chain, extra_abis):
+        return fn.call()
+
+
+def transact(
+    chain: Chain,
+    signer: Signer,
+    fn: ContractFunction,
+    gas: int | None = None,
+    extra_abis: Iterable[list[dict[str, Any]]] = (),
+) -> TxResult:
+    """Signs and sends a call of ``fn``, waits for it to be mined, raises if it reverted.
+
+    ``gas`` skips estimation (which on the embedded chain re-runs the call ~10 times).
+    """
+    extra = list(extra_abis)
+    with translate_errors(chain, extra):
+        params: TxParams = {"from": signer.address, "nonce": _nonce(chain, signer)}
+        if gas is not None:
+            params["gas"] = gas
+        tx = fn.build_transaction(params)
+        return _send(chain, signer, tx, extra)
+
+
+def deploy(
+    chain: Chain,
+    signer: Signer,
+    artifact: Artifact,
+    *args: Any,
+    gas: int | None = None,
+) -> tuple[Contract, TxResult]:
+    """Deploys ``artifact`` with constructor ``args``; returns the contract and the receipt."""
+    factory = chain.w3.eth.contract(abi=artifact.abi, bytecode=artifact.bytecode)
+    with translate_errors(chain, [artifact.abi]):
+        params: TxParams = {"from": signer.address, "nonce": _nonce(chain, signer)}
+        if gas is not None:
+            params["gas"] = gas
+        tx = factory.constructor(*args).build_transaction(params)
+        result = _send(chain, signer, tx, [artifact.abi])
+    if result.contract_address is None:
+        raise ChainError(f"deploying {artifact.name} produced no contract address")
+    log.info("deployed %s at %s (gas %d)", artifact.name, result.contract_address, result.gas_used)
+    return chain.w3.eth.contract(address=result.contract_address, abi=artifact.abi), result
+
+
+def _nonce(chain: Chain, signer: Signer) -> int:
+    return int(chain.w3.eth.get_transaction_count(signer.address, "pending"))
+
+
+def _send(chain: Chain, signer: Signer, tx: TxParams, extra_abis: list[list[dict[str, Any]]]) -> TxResult:
+    w3 = chain.w3
+    signed = signer.account.sign_transaction(cast(dict[str, Any], tx))
+    tx_hash = w3.eth.send_raw_transaction(signed.raw_transaction)
+    receipt: TxReceipt = w3.eth.wait_for_transaction_receipt(tx_hash, timeout=RECEIPT_TIMEOUT_S)
+    if receipt["status"] != 1:
+        raise _replay_revert(chain, tx, receipt, extra_abis)
+    address = receipt.get("contractAddress")
+    return TxResult(
+        tx_hash="0x" + bytes(tx_hash).hex().removeprefix("0x"),
+        gas_used=int(receipt["gasUsed"]),
+        block_number=int(receipt["blockNumber"]),
+        contract_address=w3.to_checksum_address(address) if address else None,
+    )
+
+
+def _replay_revert(
+    chain: Chain, tx: TxParams, receipt: TxReceipt, extra_abis: list[list[dict[str, Any]]]
+) -> ChainError:
+    """Re-runs a mined, failed transaction as a call to recover its revert data."""
+    replay: TxParams = {k: v for k, v in tx.items() if k in ("from", "to", "data", "value", "gas")}  # type: ignore[assignment]
+    try:
+        chain.w3.eth.call(replay, block_identifier=max(int(receipt["blockNumber"]) - 1, 0))
+    except ContractLogicError as exc:
+        return _reverted(exc, extra_abis)
+    except (Web3Exception, ValueError, requests.RequestException):
+        pass
+    if receipt["gasUsed"] == tx.get("gas"):
+        return ChainError(f"transaction ran out of gas ({receipt['gasUsed']} used)")
+    return ContractReverted(None, {}, b"")
