@@ -1,0 +1,1 @@
+"""The ``memjit`` operator command line."""

@@ -1,0 +1,70 @@
+"""``memjit``: the operator command line.
+
+Errors print as one line on stderr and exit non-zero; ``-v`` adds the traceback and debug
+logs.
+"""
+
+from __future__ import annotations
+
+import logging
+import sys
+import traceback
+
+import click
+
+from protocol import __version__
+from protocol.cli.chain_cmds import chain, deploy
+from protocol.cli.compile_cmd import compile_contracts
+from protocol.cli.demo import demo
+from protocol.cli.output import err_console
+from protocol.errors import MemJitError
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.option("-v", "--verbose", is_flag=True, help="Show debug logs and tracebacks.")
+@click.version_option(__version__, prog_name="memjit")
+def cli(verbose: bool) -> None:
+    """MemJit: proof-of-utility for WebAssembly AI workers.
+
+    Start with `memjit demo`: it runs everything in this process, no servers needed.
+    """
+    logging.basicConfig(
+        level=logging.DEBUG if verbose else logging.WARNING,
+        format="%(levelname)s %(name)s: %(message)s",
+    )
+
+
+cli.add_command(compile_contracts)
+cli.add_command(chain)
+cli.add_command(deploy)
+cli.add_command(demo)
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Entry point of the ``memjit`` console script."""
+    args = sys.argv[1:] if argv is None else argv
+    verbose = any(a in ("-v", "--verbose") for a in args)
+    try:
+        cli.main(args=args, prog_name="memjit", standalone_mode=False)
+    except click.exceptions.Exit as exc:
+        sys.exit(exc.exit_code)
+    except click.ClickException as exc:
+        exc.show()
+        sys.exit(exc.exit_code)
+    except (click.Abort, KeyboardInterrupt):
+        err_console.print("aborted")
+        sys.exit(130)
+    except MemJitError as exc:
+        if verbose:
+            traceback.print_exc()
+        err_console.print(f"[red]error:[/red] {exc}", highlight=False, markup=True)
+        sys.exit(1)
+    except Exception as exc:  # a bug: still one line unless -v
+        if verbose:
+            traceback.print_exc()
+        err_console.print(f"[red]internal error:[/red] {type(exc).__name__}: {exc} (run with -v for details)")
+        sys.exit(2)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,100 @@
+"""Shared fixtures: the embedded chain and a real anvil, deployed MemJit, devnet signers.
+
+Set MEMJIT_REQUIRE_ALL=1 (as .ci/run does) to turn "component not available" skips into
+failures, so CI cannot pass by skipping.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+import pytest
+
+from protocol.chain.anvil import AnvilProcess, find_anvil, start_anvil
+from protocol.chain.connection import Chain, connect
+from protocol.chain.contracts import MemJitContracts
+from protocol.chain.deployment import DeployConfig, deploy_memjit
+from protocol.chain.signers import Signer, devnet_signer
+from protocol.errors import ConfigError
+from tests.helpers import deploy_hash_verifier, revert, snapshot
+
+REQUIRE_ALL = os.environ.get("MEMJIT_REQUIRE_ALL") == "1"
+
+
+def need(reason: str) -> None:
+    """Skip (or, under MEMJIT_REQUIRE_ALL=1, fail) because a real component is missing."""
+    if REQUIRE_ALL:
+        pytest.fail(f"required component missing: {reason}")
+    pytest.skip(reason)
+
+
+@pytest.fixture(scope="session")
+def anvil() -> Iterator[AnvilProcess]:
+    try:
+        find_anvil()
+    except ConfigError as exc:
+        need(str(exc))
+    process = start_anvil()
+    yield process
+    process.stop()
+
+
+@pytest.fixture(autouse=True)
+def _isolated_home(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Keep MEMJIT_HOME (deployment records, pid files) out of the user's home."""
+    monkeypatch.setenv("MEMJIT_HOME", str(tmp_path_factory.mktemp("memjit-home")))
+    monkeypatch.delenv("MEMJIT_PRIVATE_KEY", raising=False)
+    monkeypatch.delenv("MEMJIT_RPC_URL", raising=False)
+
+
+@pytest.fixture(scope="module", params=["embedded", "anvil"])
+def module_chain(request: pytest.FixtureRequest) -> Chain:
+    if request.param == "embedded":
+        return connect(None)
+    anvil_process: AnvilProcess = request.getfixturevalue("anvil")
+    return connect(anvil_process.url)
+
+
+#: Small timeouts so tests can cross them by time travel.
+TEST_CONFIG = DeployConfig(
+    min_stake_wei=100 * 10**18,
+    unbonding_delay_s=7_200,
+    base_rate_wei=10**17,
+    score_floor=20,
+    slash_bps=1_000,
+    max_workers_per_round=5,
+    min_population=16,
+    round_timeout_s=3_600,
+)
+
+
+@dataclass(frozen=True)
+class World:
+    chain: Chain
+    mj: MemJitContracts
+    admin: Signer
+    owners: tuple[Signer, ...]
+    verifier: str
+
+
+@pytest.fixture(scope="module")
+def module_world(module_chain: Chain) -> World:
+    chain = module_chain
+    admin = devnet_signer(chain, 0)
+    verifier = deploy_hash_verifier(chain, admin)
+    result = deploy_memjit(chain, admin, TEST_CONFIG, verifier=verifier.address)
+    mj = MemJitContracts(chain, result.deployment)
+    owners = tuple(devnet_signer(chain, i) for i in range(1, 10))
+    for owner in owners:
+        mj.faucet(owner, 100_000 * 10**18)
+    return World(chain, mj, admin, owners, verifier.address)
+
+
+@pytest.fixture
+def world(module_world: World) -> Iterator[World]:
+    """The module's deployment, rolled back after each test."""
+    snap = snapshot(module_world.chain)
+    yield module_world
+    revert(module_world.chain, snap)
