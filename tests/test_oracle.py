@@ -1,0 +1,306 @@
+"""UtilityOracle rounds on the embedded chain and on anvil, with the TEST-ONLY
+HashCheckVerifier standing in for the Groth16 verifier (it binds the public signals, so every
+tampering test below is meaningful; it proves nothing about how scores were computed)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import pytest
+from web3 import Web3
+
+from oracle.economics import is_outlier, reward, usefulness_after
+from protocol.chain.contracts import MemJitContracts, RoundStatus, WorkerStatus
+from protocol.chain.deployment import deploy_memjit
+from protocol.chain.transactions import TxResult, call, transact
+from protocol.errors import ContractReverted
+from tests.conftest import TEST_CONFIG, World
+from tests.helpers import R, SWT, advance_time, fake_proof, now
+
+CAP = "digits-8x8"
+REQUEST, EVALUATION, OUTPUTS = 111, 222, 333
+
+
+def register(world: World, count: int, stake: int = 200 * SWT) -> list[bytes]:
+    ids = []
+    for i in range(count):
+        owner = world.owners[i % len(world.owners)]
+        wid, _ = world.mj.register_worker(owner, f"bafkrei-worker-{i}", stake, CAP)
+        ids.append(wid)
+    return ids
+
+
+def open_round(world: World, ids: Sequence[bytes]) -> int:
+    transact(world.chain, world.admin, world.mj.oracle.functions.openRound(list(ids), REQUEST, EVALUATION))
+    return int(call(world.chain, world.mj.oracle.functions.lastRoundId()))
+
+
+def close_round(
+    world: World, round_id: int, ids: Sequence[bytes], scores: Sequence[int], proof_for: int | None = None,
+    proof_scores: Sequence[int] | None = None,
+) -> TxResult:
+    """Closes with the fake proof for (proof_for, proof_scores), by default the honest one."""
+    oracle = world.mj.oracle.functions
+    signals = call(world.chain, oracle.publicSignals(proof_for or round_id, OUTPUTS, list(proof_scores or scores)))
+    a, b, c = fake_proof(signals)
+    return transact(world.chain, world.admin, oracle.closeRound(round_id, list(ids), OUTPUTS, list(scores), (a, b, c)))
+
+
+def books_balanced(world: World) -> bool:
+    mj = world.mj
+    return sum(mj.worker(w).stake for w in mj.worker_ids()) == mj.total_staked() == mj.balance_of(mj.registry.address)
+
+
+# -- opening -------------------------------------------------------------------------------
+
+
+def test_open_round_records_commitments_and_deadline(world: World):
+    ids = register(world, 3)
+    round_id = open_round(world, ids)
+    stored = call(world.chain, world.mj.oracle.functions.round(round_id))
+    assert RoundStatus(stored[0]) == RoundStatus.OPEN
+    assert stored[2] == stored[1] + TEST_CONFIG.round_timeout_s
+    assert (stored[3], stored[5], stored[6]) == (3, REQUEST, EVALUATION)
+    assert bytes(stored[4]) == Web3.keccak(b"".join(ids))
+
+
+def test_open_round_validates_its_workers(world: World):
+    ids = register(world, 6)
+    oracle = world.mj.oracle.functions
+    cases = [
+        (ids, REQUEST, "UtilityOracleBadWorkerCount"),
+        ([], REQUEST, "UtilityOracleBadWorkerCount"),
+        ([ids[0], ids[1], ids[0]], REQUEST, "UtilityOracleDuplicateWorker"),
+        ([ids[0], b"\x07" * 32], REQUEST, "UtilityOracleWorkerNotActive"),
+        (ids[:2], R, "UtilityOracleNotInField"),
+    ]
+    for workers, request, error in cases:
+        with pytest.raises(ContractReverted) as err:
+            transact(world.chain, world.admin, oracle.openRound(workers, request, EVALUATION))
+        assert err.value.name == error
+
+
+def test_only_operators_open_rounds(world: World):
+    ids = register(world, 1)
+    with pytest.raises(ContractReverted) as err:
+        transact(world.chain, world.owners[0], world.mj.oracle.functions.openRound(ids, REQUEST, EVALUATION))
+    assert err.value.name == "AccessControlUnauthorizedAccount"
+
+
+# -- closing -------------------------------------------------------------------------------
+
+
+def test_close_pays_the_top_three_by_the_reward_formula(world: World):
+    ids = register(world, 5)
+    owners = [world.mj.worker(w).owner for w in ids]
+    registered_at = [world.mj.worker(w).last_used for w in ids]
+    scores = [90, 40, 75, 60, 95]
+    advance_time(world.chain, 5 * 3_600)  # five idle hours since registration
+    round_id = open_round(world, ids)
+    balances = [world.mj.balance_of(o) for o in owners]
+    tx = close_round(world, round_id, ids, scores)
+    closed_at = int(world.chain.w3.eth.get_block(tx.block_number)["timestamp"])
+
+    winners = {4, 0, 2}  # 95, 90, 75
+    for i, wid in enumerate(ids):
+        info = world.mj.worker(wid)
+        assert (info.last_score, info.usefulness, info.last_used) == (scores[i], scores[i] * 100, closed_at)
+        expected = reward(TEST_CONFIG.base_rate_wei, scores[i], closed_at - registered_at[i]) if i in winners else 0
+        assert world.mj.balance_of(owners[i]) - balances[i] == expected
+    assert call(world.chain, world.mj.oracle.functions.round(round_id))[0] == RoundStatus.CLOSED
+    assert books_balanced(world)
+
+
+@pytest.mark.parametrize("idle_s", [0, 1, 3_599, 86_400, 7 * 86_400, 365 * 86_400])
+def test_reward_formula_on_chain_matches_the_python_reference(world: World, idle_s: int):
+    oracle = world.mj.oracle.functions
+    for score in (0, 1, 33, 50, 99, 100):
+        assert call(world.chain, oracle.rewardFor(score, idle_s)) == reward(TEST_CONFIG.base_rate_wei, score, idle_s)
+
+
+def test_reward_shrinks_with_idle_time_between_rounds(world: World):
+    ids = register(world, 1)
+    close_round(world, open_round(world, ids), ids, [80])
+    owner = world.mj.worker(ids[0]).owner
+    last_used = world.mj.worker(ids[0]).last_used
+    advance_time(world.chain, 3 * 86_400)
+    before = world.mj.balance_of(owner)
+    tx = close_round(world, open_round(world, ids), ids, [80])
+    closed_at = int(world.chain.w3.eth.get_block(tx.block_number)["timestamp"])
+    paid = world.mj.balance_of(owner) - before
+    assert paid == reward(TEST_CONFIG.base_rate_wei, 80, closed_at - last_used)
+    assert paid < TEST_CONFIG.base_rate_wei * 80 // 3  # roughly a quarter of the fresh reward
+
+
+def test_workers_under_the_floor_are_slashed_and_the_winners_get_the_stake(world: World):
+    ids = register(world, 4, stake=300 * SWT)
+    owners = [world.mj.worker(w).owner for w in ids]
+    scores = [10, 90, 0, 80]  # two under the floor of 20
+    registered_at = [world.mj.worker(w).last_used for w in ids]
+    round_id = open_round(world, ids)
+    balances = [world.mj.balance_of(o) for o in owners]
+    tx = close_round(world, round_id, ids, scores)
+    closed_at = int(world.chain.w3.eth.get_block(tx.block_number)["timestamp"])
+    slash_each = 300 * SWT * TEST_CONFIG.slash_bps // 10_000
+    assert world.mj.worker(ids[0]).stake == world.mj.worker(ids[2]).stake == 300 * SWT - slash_each
+    assert world.mj.worker(ids[1]).stake == 300 * SWT
+    pool = 2 * slash_each
+    for i in (1, 3):  # the two rewarded workers split the pool
+        info_reward = reward(TEST_CONFIG.base_rate_wei, scores[i], closed_at - registered_at[i])
+        gained = world.mj.balance_of(owners[i]) - balances[i]
+        assert gained == info_reward + pool // 2
+    for i in (0, 2):
+        assert world.mj.balance_of(owners[i]) == balances[i]  # no reward under the floor
+    assert books_balanced(world)
+
+
+def test_slashed_stake_goes_to_the_treasury_when_nobody_wins(world: World):
+    ids = register(world, 2, stake=100 * SWT)
+    treasury = call(world.chain, world.mj.oracle.functions.params())[6]
+    before = world.mj.balance_of(treasury)
+    close_round(world, open_round(world, ids), ids, [0, 5])
+    assert world.mj.balance_of(treasury) - before == 2 * 100 * SWT * TEST_CONFIG.slash_bps // 10_000
+    assert books_balanced(world)
+
+
+def test_a_round_cannot_be_closed_twice(world: World):
+    ids = register(world, 2)
+    round_id = open_round(world, ids)
+    close_round(world, round_id, ids, [50, 60])
+    with pytest.raises(ContractReverted) as err:
+        close_round(world, round_id, ids, [50, 60])
+    assert (err.value.name, err.value.error_args["status"]) == ("UtilityOracleRoundNotOpen", "Closed")
+
+
+def test_tampered_scores_or_a_wrong_proof_are_rejected(world: World):
+    ids = register(world, 2)
+    round_id = open_round(world, ids)
+    with pytest.raises(ContractReverted, match="UtilityOracleInvalidProof"):
+        close_round(world, round_id, ids, [100, 60], proof_scores=[50, 60])
+    oracle = world.mj.oracle.functions
+    with pytest.raises(ContractReverted, match="UtilityOracleInvalidProof"):
+        bad = ([1, 0], [[0, 0], [0, 0]], [0, 0])
+        transact(world.chain, world.admin, oracle.closeRound(round_id, ids, OUTPUTS, [50, 60], bad))
+    close_round(world, round_id, ids, [50, 60])  # the honest proof still works
+
+
+def test_a_proof_for_one_round_cannot_close_another(world: World):
+    ids = register(world, 2)
+    first = open_round(world, ids)
+    second = open_round(world, ids)
+    with pytest.raises(ContractReverted) as err:
+        close_round(world, second, ids, [70, 70], proof_for=first)
+    assert err.value.error_args == {"roundId": second}
+
+
+def test_close_checks_workers_scores_and_field(world: World):
+    ids = register(world, 3)
+    round_id = open_round(world, ids)
+    with pytest.raises(ContractReverted, match="UtilityOracleWorkersMismatch"):
+        close_round(world, round_id, [ids[1], ids[0], ids[2]], [1, 2, 3])
+    with pytest.raises(ContractReverted, match="UtilityOracleScoreCountMismatch"):
+        close_round(world, round_id, ids, [1, 2])
+    with pytest.raises(ContractReverted, match="UtilityOracleScoreOutOfRange"):
+        close_round(world, round_id, ids, [1, 101, 3])
+
+
+def test_expired_rounds_can_only_be_abandoned_and_pay_nothing(world: World):
+    ids = register(world, 2)
+    round_id = open_round(world, ids)
+    oracle = world.mj.oracle.functions
+    with pytest.raises(ContractReverted, match="UtilityOracleRoundNotExpired"):
+        transact(world.chain, world.owners[0], oracle.abandonRound(round_id))
+    advance_time(world.chain, TEST_CONFIG.round_timeout_s + 1)
+    with pytest.raises(ContractReverted, match="UtilityOracleRoundExpired"):
+        close_round(world, round_id, ids, [90, 90])
+    supply = call(world.chain, world.mj.swt.functions.totalSupply())
+    transact(world.chain, world.owners[0], oracle.abandonRound(round_id))  # anyone, once expired
+    assert call(world.chain, oracle.round(round_id))[0] == RoundStatus.ABANDONED
+    assert call(world.chain, world.mj.swt.functions.totalSupply()) == supply
+    with pytest.raises(ContractReverted, match="UtilityOracleRoundNotOpen"):
+        close_round(world, round_id, ids, [90, 90])
+
+
+def test_an_exiting_worker_still_answers_for_its_round(world: World):
+    ids = register(world, 2, stake=100 * SWT)
+    round_id = open_round(world, ids)
+    owner = world.owners[0]
+    world.mj.exit_worker(owner, ids[0])
+    close_round(world, round_id, ids, [0, 90])
+    info = world.mj.worker(ids[0])
+    assert info.status == WorkerStatus.EXITING
+    assert info.stake == 100 * SWT - 100 * SWT * TEST_CONFIG.slash_bps // 10_000
+    assert info.rounds_scored == 0  # out of the population: no score recorded
+    assert books_balanced(world)
+
+
+def test_close_without_a_verifier_is_refused(world: World):
+    module_world = world
+    chain = module_world.chain
+    bare = deploy_memjit(chain, module_world.admin, TEST_CONFIG).deployment
+    mj = MemJitContracts(chain, bare)
+    owner = module_world.owners[0]
+    mj.faucet(owner, 100 * SWT)
+    wid, _ = mj.register_worker(owner, "bafkrei-nv", 100 * SWT, CAP)
+    oracle = mj.oracle.functions
+    transact(chain, module_world.admin, oracle.openRound([wid], REQUEST, EVALUATION))
+    with pytest.raises(ContractReverted, match="UtilityOracleNoVerifier"):
+        transact(chain, module_world.admin, oracle.closeRound(1, [wid], OUTPUTS, [50], fake_proof([1])))
+
+
+# -- the 3-sigma rule ------------------------------------------------------------------------
+
+
+def _params(world: World, **changes: int) -> tuple:
+    current = list(call(world.chain, world.mj.oracle.functions.params()))
+    names = ["baseRate", "scoreFloor", "slashBps", "maxWorkersPerRound", "minPopulation", "roundTimeout", "treasury"]
+    for key, value in changes.items():
+        current[names.index(key)] = value
+    return tuple(current)
+
+
+@pytest.mark.parametrize("min_population,terminated", [(16, True), (17, False)])
+def test_workers_three_sigma_below_the_mean_are_terminated(world: World, min_population: int, terminated: bool):
+    oracle = world.mj.oracle.functions
+    transact(world.chain, world.admin, oracle.setParams(_params(world, maxWorkersPerRound=16, minPopulation=min_population)))
+    ids = register(world, 16)
+    scores = [90] * 15 + [0]
+    close_round(world, open_round(world, ids), ids, scores)
+    population = [usefulness_after(None, s) for s in scores]
+    assert is_outlier(0, population, min_population) is terminated
+    status = world.mj.worker(ids[-1]).status
+    assert status == (WorkerStatus.TERMINATED if terminated else WorkerStatus.ACTIVE)
+    n, total, squares = world.mj.population_stats()
+    kept = population[:-1] if terminated else population
+    assert (n, total, squares) == (len(kept), sum(kept), sum(x * x for x in kept))
+    for wid in ids[:-1]:
+        assert world.mj.worker(wid).status == WorkerStatus.ACTIVE
+
+
+def test_population_statistics_follow_scores_and_exits(world: World):
+    ids = register(world, 3)
+    close_round(world, open_round(world, ids), ids, [50, 70, 90])
+    close_round(world, open_round(world, ids), ids, [90, 70, 10])
+    expected = [usefulness_after(usefulness_after(None, a), b) for a, b in [(50, 90), (70, 70), (90, 10)]]
+    assert [world.mj.worker(w).usefulness for w in ids] == expected
+    assert world.mj.population_stats() == (3, sum(expected), sum(x * x for x in expected))
+    world.mj.exit_worker(world.owners[0], ids[0])
+    rest = expected[1:]
+    assert world.mj.population_stats() == (2, sum(rest), sum(x * x for x in rest))
+
+
+def test_params_are_validated_and_admin_only(world: World):
+    oracle = world.mj.oracle.functions
+    for change, name in [
+        ({"scoreFloor": 101}, "scoreFloor"),
+        ({"slashBps": 10_001}, "slashBps"),
+        ({"minPopulation": 10}, "minPopulation"),
+        ({"roundTimeout": TEST_CONFIG.unbonding_delay_s}, "roundTimeout"),
+        ({"maxWorkersPerRound": 0}, "maxWorkersPerRound"),
+    ]:
+        with pytest.raises(ContractReverted) as err:
+            transact(world.chain, world.admin, oracle.setParams(_params(world, **change)))
+        assert err.value.error_args["name"] == name
+    with pytest.raises(ContractReverted, match="AccessControlUnauthorizedAccount"):
+        transact(world.chain, world.owners[0], oracle.setParams(_params(world)))
+    assert now(world.chain) > 0
