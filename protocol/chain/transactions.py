@@ -84,6 +84,9 @@ def _reverted(exc: ContractLogicError, extra_abis: Iterable[list[dict[str, Any]]
 
 
 def _message(exc: BaseException) -> str:
+    response = getattr(exc, "rpc_response", None)
+    if isinstance(response, dict) and isinstance(response.get("error"), dict):
+        return str(response["error"].get("message", response["error"]))
     arg = exc.args[0] if exc.args else exc
     if isinstance(arg, dict) and "message" in arg:
         return str(arg["message"])

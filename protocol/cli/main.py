@@ -11,6 +11,7 @@ import sys
 import traceback
 
 import click
+from rich.markup import escape
 
 from protocol import __version__
 from protocol.cli.chain_cmds import chain, deploy
@@ -57,12 +58,15 @@ def main(argv: list[str] | None = None) -> None:
     except MemJitError as exc:
         if verbose:
             traceback.print_exc()
-        err_console.print(f"[red]error:[/red] {exc}", highlight=False, markup=True)
+        err_console.print(f"[red]error:[/red] {escape(str(exc))}", highlight=False, soft_wrap=True)
         sys.exit(1)
     except Exception as exc:  # a bug: still one line unless -v
         if verbose:
             traceback.print_exc()
-        err_console.print(f"[red]internal error:[/red] {type(exc).__name__}: {exc} (run with -v for details)")
+        err_console.print(
+            f"[red]internal error:[/red] {type(exc).__name__}: {escape(str(exc))} (run with -v for details)",
+            soft_wrap=True,
+        )
         sys.exit(2)
 
 

@@ -1,0 +1,127 @@
+"""The `memjit` command line, run as a user runs it (a subprocess)."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from eth_account import Account
+
+from tests.helpers import ROOT
+
+
+def memjit(*args: str, env: dict[str, str] | None = None, timeout: float = 300) -> subprocess.CompletedProcess[str]:
+    full_env = {**os.environ, **(env or {})}
+    return subprocess.run(
+        [sys.executable, "-m", "protocol.cli.main", *args],
+        capture_output=True, text=True, env=full_env, timeout=timeout, cwd=ROOT, stdin=subprocess.DEVNULL,
+    )
+
+
+def assert_one_line_error(result: subprocess.CompletedProcess[str], *needles: str) -> None:
+    assert result.returncode != 0
+    assert "Traceback" not in result.stderr
+    lines = [line for line in result.stderr.splitlines() if line.strip()]
+    assert len(lines) == 1, result.stderr
+    for needle in needles:
+        assert needle.lower() in lines[0].lower(), lines[0]
+
+
+@pytest.mark.parametrize(
+    "command",
+    [[], ["compile"], ["chain"], ["chain", "up"], ["chain", "down"], ["deploy"], ["demo"]],
+)
+def test_every_command_has_help(command: list[str]):
+    result = memjit(*command, "--help")
+    assert result.returncode == 0, result.stderr
+    assert "Usage: memjit" in result.stdout
+
+
+def test_demo_runs_on_the_embedded_chain_and_reports_json():
+    result = memjit("demo", "--json")
+    assert result.returncode == 0, result.stderr
+    summary = json.loads(result.stdout)
+    assert summary["chain_id"] == 131277322940537
+    assert set(summary["contracts"]) == {"SWT", "WorkerRegistry", "UtilityOracle"}
+    assert len(summary["workers"]) == 3
+    assert all(w["cid"].startswith("bafkrei") for w in summary["workers"])
+    staked = sum(int(w["stake_wei"]) for w in summary["workers"])
+    assert staked == int(summary["total_staked_wei"]) == 700 * 10**18
+
+
+def test_demo_prints_the_registry_table():
+    result = memjit("demo")
+    assert result.returncode == 0, result.stderr
+    assert "worker registry" in result.stdout and "total staked 700 SWT" in result.stdout
+
+
+def test_deploy_to_a_dead_rpc_is_one_clear_line():
+    result = memjit("deploy", "--rpc", "http://127.0.0.1:9")
+    assert_one_line_error(result, "cannot reach the RPC endpoint http://127.0.0.1:9", "connection refused")
+
+
+def test_deploy_with_a_malformed_rpc_url_is_rejected():
+    assert_one_line_error(memjit("deploy", "--rpc", "localhost:8545"), "must start with http://")
+
+
+def test_verbose_errors_carry_the_traceback():
+    result = memjit("-v", "deploy", "--rpc", "http://127.0.0.1:9")
+    assert result.returncode == 1 and "Traceback" in result.stderr
+
+
+def test_deploy_to_anvil_records_the_addresses(anvil, tmp_path: Path):
+    out = tmp_path / "deployments.json"
+    result = memjit("deploy", "--rpc", anvil.url, "--out", str(out), "--json")
+    assert result.returncode == 0, result.stderr
+    printed = json.loads(result.stdout)
+    record = json.loads(out.read_text())
+    assert record["31337"] == printed
+    assert printed["verifier"] is None
+    assert {"swt", "registry", "oracle"} <= printed.keys()
+
+
+def test_demo_runs_against_anvil(anvil):
+    result = memjit("demo", "--rpc", anvil.url, "--json")
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout)["chain_id"] == 31337
+
+
+def test_bad_private_key_is_named(anvil):
+    result = memjit("deploy", "--rpc", anvil.url, env={"MEMJIT_PRIVATE_KEY": "0x1234"})
+    assert_one_line_error(result, "MEMJIT_PRIVATE_KEY", "32 bytes")
+
+
+def test_keystore_with_wrong_password_is_refused(anvil, tmp_path: Path):
+    keystore = tmp_path / "key.json"
+    keystore.write_text(json.dumps(Account.encrypt(Account.create().key, "right")))
+    result = memjit("deploy", "--rpc", anvil.url, "--keystore", str(keystore), env={"MEMJIT_KEYSTORE_PASSWORD": "wrong"})
+    assert_one_line_error(result, "wrong password")
+
+
+def test_unfunded_keystore_account_gets_a_clear_refusal(anvil, tmp_path: Path):
+    keystore = tmp_path / "key.json"
+    keystore.write_text(json.dumps(Account.encrypt(Account.create().key, "pw")))
+    result = memjit("deploy", "--rpc", anvil.url, "--keystore", str(keystore), env={"MEMJIT_KEYSTORE_PASSWORD": "pw"})
+    assert_one_line_error(result, "insufficient funds")
+
+
+def test_chain_up_detached_then_down(tmp_path: Path):
+    from protocol.chain.anvil import free_port
+
+    port = str(free_port())
+    up = memjit("chain", "up", "--detach", "--port", port)
+    assert up.returncode == 0, up.stderr
+    try:
+        deployed = memjit("deploy", "--rpc", f"http://127.0.0.1:{port}")
+        assert deployed.returncode == 0, deployed.stderr
+        assert "UtilityOracle" in deployed.stdout
+        again = memjit("chain", "up", "--detach", "--port", port)
+        assert_one_line_error(again, "already in use")
+    finally:
+        down = memjit("chain", "down", "--port", port)
+    assert down.returncode == 0, down.stderr
+    assert_one_line_error(memjit("chain", "down", "--port", port), "no detached anvil")
