@@ -93,7 +93,9 @@ def standard_input(root: Path, target: BuildTarget) -> dict[str, Any]:
             "optimizer": {"enabled": True, "runs": OPTIMIZER_RUNS},
             "remappings": list(REMAPPINGS),
             "metadata": {"bytecodeHash": "ipfs"},
-            "outputSelection": {"*": {"*": ["abi", "evm.bytecode.object", "evm.deployedBytecode.object"]}},
+            "outputSelection": {
+                "*": {"*": ["abi", "evm.bytecode.object", "evm.deployedBytecode.object"]}
+            },
         },
     }
 
@@ -102,17 +104,21 @@ def compile_target(root: Path, target: BuildTarget) -> dict[str, str]:
     """Compiles ``target``; returns ``{file name: artifact JSON text}`` for each deployable
     contract defined in it (interfaces and abstract contracts have no bytecode and are left
     out)."""
-    import solcx  # noqa: PLC0415 - only `memjit compile` needs it
-    from solcx.exceptions import SolcError  # noqa: PLC0415
+    import solcx
+    from solcx.exceptions import SolcError
 
     shim = solc_shim(root)
     data = standard_input(root, target)
     try:
-        output = solcx.compile_standard(data, solc_binary=shim, base_path=str(root), allow_paths=[str(root)])
+        output = solcx.compile_standard(
+            data, solc_binary=shim, base_path=str(root), allow_paths=[str(root)]
+        )
     except SolcError as exc:
         errors = (getattr(exc, "error_dict", None) or {}).get("errors", [])
         messages = [e["formattedMessage"].strip() for e in errors if e.get("severity") == "error"]
-        raise CompileError("solc failed:\n" + ("\n".join(messages) or str(exc).splitlines()[0])) from exc
+        raise CompileError(
+            "solc failed:\n" + ("\n".join(messages) or str(exc).splitlines()[0])
+        ) from exc
     except (OSError, json.JSONDecodeError) as exc:
         raise CompileError(f"could not run solc through {shim.name}: {exc}") from exc
     return _artifacts(output, data["settings"], own_prefix=target.sources + "/")
@@ -152,7 +158,9 @@ class CompileReport:
     stale: tuple[str, ...]
 
 
-def compile_all(root: Path | None = None, check: bool = False, targets: Iterable[BuildTarget] = TARGETS) -> CompileReport:
+def compile_all(
+    root: Path | None = None, check: bool = False, targets: Iterable[BuildTarget] = TARGETS
+) -> CompileReport:
     """Compiles every target. In check mode writes nothing and reports the artifacts whose
     committed copy differs from the fresh compile (or is missing, or is left over)."""
     root = root or find_project_root(Path.cwd())

@@ -42,7 +42,9 @@ def anvil() -> Iterator[AnvilProcess]:
 
 
 @pytest.fixture(autouse=True)
-def _isolated_home(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> None:
+def _isolated_home(
+    tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """Keep MEMJIT_HOME (deployment records, pid files) out of the user's home."""
     monkeypatch.setenv("MEMJIT_HOME", str(tmp_path_factory.mktemp("memjit-home")))
     monkeypatch.delenv("MEMJIT_PRIVATE_KEY", raising=False)

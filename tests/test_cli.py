@@ -14,11 +14,18 @@ from eth_account import Account
 from tests.helpers import ROOT
 
 
-def memjit(*args: str, env: dict[str, str] | None = None, timeout: float = 300) -> subprocess.CompletedProcess[str]:
+def memjit(
+    *args: str, env: dict[str, str] | None = None, timeout: float = 300
+) -> subprocess.CompletedProcess[str]:
     full_env = {**os.environ, **(env or {})}
     return subprocess.run(
         [sys.executable, "-m", "protocol.cli.main", *args],
-        capture_output=True, text=True, env=full_env, timeout=timeout, cwd=ROOT, stdin=subprocess.DEVNULL,
+        capture_output=True,
+        text=True,
+        env=full_env,
+        timeout=timeout,
+        cwd=ROOT,
+        stdin=subprocess.DEVNULL,
     )
 
 
@@ -61,7 +68,9 @@ def test_demo_prints_the_registry_table():
 
 def test_deploy_to_a_dead_rpc_is_one_clear_line():
     result = memjit("deploy", "--rpc", "http://127.0.0.1:9")
-    assert_one_line_error(result, "cannot reach the RPC endpoint http://127.0.0.1:9", "connection refused")
+    assert_one_line_error(
+        result, "cannot reach the RPC endpoint http://127.0.0.1:9", "connection refused"
+    )
 
 
 def test_deploy_with_a_malformed_rpc_url_is_rejected():
@@ -98,14 +107,28 @@ def test_bad_private_key_is_named(anvil):
 def test_keystore_with_wrong_password_is_refused(anvil, tmp_path: Path):
     keystore = tmp_path / "key.json"
     keystore.write_text(json.dumps(Account.encrypt(Account.create().key, "right")))
-    result = memjit("deploy", "--rpc", anvil.url, "--keystore", str(keystore), env={"MEMJIT_KEYSTORE_PASSWORD": "wrong"})
+    result = memjit(
+        "deploy",
+        "--rpc",
+        anvil.url,
+        "--keystore",
+        str(keystore),
+        env={"MEMJIT_KEYSTORE_PASSWORD": "wrong"},
+    )
     assert_one_line_error(result, "wrong password")
 
 
 def test_unfunded_keystore_account_gets_a_clear_refusal(anvil, tmp_path: Path):
     keystore = tmp_path / "key.json"
     keystore.write_text(json.dumps(Account.encrypt(Account.create().key, "pw")))
-    result = memjit("deploy", "--rpc", anvil.url, "--keystore", str(keystore), env={"MEMJIT_KEYSTORE_PASSWORD": "pw"})
+    result = memjit(
+        "deploy",
+        "--rpc",
+        anvil.url,
+        "--keystore",
+        str(keystore),
+        env={"MEMJIT_KEYSTORE_PASSWORD": "pw"},
+    )
     assert_one_line_error(result, "insufficient funds")
 
 

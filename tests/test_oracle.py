@@ -15,7 +15,7 @@ from protocol.chain.deployment import deploy_memjit
 from protocol.chain.transactions import TxResult, call, transact
 from protocol.errors import ContractReverted
 from tests.conftest import TEST_CONFIG, World
-from tests.helpers import R, SWT, advance_time, fake_proof, now
+from tests.helpers import SWT, R, advance_time, fake_proof, now
 
 CAP = "digits-8x8"
 REQUEST, EVALUATION, OUTPUTS = 111, 222, 333
@@ -31,24 +31,43 @@ def register(world: World, count: int, stake: int = 200 * SWT) -> list[bytes]:
 
 
 def open_round(world: World, ids: Sequence[bytes]) -> int:
-    transact(world.chain, world.admin, world.mj.oracle.functions.openRound(list(ids), REQUEST, EVALUATION))
+    transact(
+        world.chain,
+        world.admin,
+        world.mj.oracle.functions.openRound(list(ids), REQUEST, EVALUATION),
+    )
     return int(call(world.chain, world.mj.oracle.functions.lastRoundId()))
 
 
 def close_round(
-    world: World, round_id: int, ids: Sequence[bytes], scores: Sequence[int], proof_for: int | None = None,
+    world: World,
+    round_id: int,
+    ids: Sequence[bytes],
+    scores: Sequence[int],
+    proof_for: int | None = None,
     proof_scores: Sequence[int] | None = None,
 ) -> TxResult:
     """Closes with the fake proof for (proof_for, proof_scores), by default the honest one."""
     oracle = world.mj.oracle.functions
-    signals = call(world.chain, oracle.publicSignals(proof_for or round_id, OUTPUTS, list(proof_scores or scores)))
+    signals = call(
+        world.chain,
+        oracle.publicSignals(proof_for or round_id, OUTPUTS, list(proof_scores or scores)),
+    )
     a, b, c = fake_proof(signals)
-    return transact(world.chain, world.admin, oracle.closeRound(round_id, list(ids), OUTPUTS, list(scores), (a, b, c)))
+    return transact(
+        world.chain,
+        world.admin,
+        oracle.closeRound(round_id, list(ids), OUTPUTS, list(scores), (a, b, c)),
+    )
 
 
 def books_balanced(world: World) -> bool:
     mj = world.mj
-    return sum(mj.worker(w).stake for w in mj.worker_ids()) == mj.total_staked() == mj.balance_of(mj.registry.address)
+    return (
+        sum(mj.worker(w).stake for w in mj.worker_ids())
+        == mj.total_staked()
+        == mj.balance_of(mj.registry.address)
+    )
 
 
 # -- opening -------------------------------------------------------------------------------
@@ -83,7 +102,11 @@ def test_open_round_validates_its_workers(world: World):
 def test_only_operators_open_rounds(world: World):
     ids = register(world, 1)
     with pytest.raises(ContractReverted) as err:
-        transact(world.chain, world.owners[0], world.mj.oracle.functions.openRound(ids, REQUEST, EVALUATION))
+        transact(
+            world.chain,
+            world.owners[0],
+            world.mj.oracle.functions.openRound(ids, REQUEST, EVALUATION),
+        )
     assert err.value.name == "AccessControlUnauthorizedAccount"
 
 
@@ -104,8 +127,16 @@ def test_close_pays_the_top_three_by_the_reward_formula(world: World):
     winners = {4, 0, 2}  # 95, 90, 75
     for i, wid in enumerate(ids):
         info = world.mj.worker(wid)
-        assert (info.last_score, info.usefulness, info.last_used) == (scores[i], scores[i] * 100, closed_at)
-        expected = reward(TEST_CONFIG.base_rate_wei, scores[i], closed_at - registered_at[i]) if i in winners else 0
+        assert (info.last_score, info.usefulness, info.last_used) == (
+            scores[i],
+            scores[i] * 100,
+            closed_at,
+        )
+        expected = (
+            reward(TEST_CONFIG.base_rate_wei, scores[i], closed_at - registered_at[i])
+            if i in winners
+            else 0
+        )
         assert world.mj.balance_of(owners[i]) - balances[i] == expected
     assert call(world.chain, world.mj.oracle.functions.round(round_id))[0] == RoundStatus.CLOSED
     assert books_balanced(world)
@@ -115,7 +146,9 @@ def test_close_pays_the_top_three_by_the_reward_formula(world: World):
 def test_reward_formula_on_chain_matches_the_python_reference(world: World, idle_s: int):
     oracle = world.mj.oracle.functions
     for score in (0, 1, 33, 50, 99, 100):
-        assert call(world.chain, oracle.rewardFor(score, idle_s)) == reward(TEST_CONFIG.base_rate_wei, score, idle_s)
+        assert call(world.chain, oracle.rewardFor(score, idle_s)) == reward(
+            TEST_CONFIG.base_rate_wei, score, idle_s
+        )
 
 
 def test_reward_shrinks_with_idle_time_between_rounds(world: World):
@@ -169,7 +202,10 @@ def test_a_round_cannot_be_closed_twice(world: World):
     close_round(world, round_id, ids, [50, 60])
     with pytest.raises(ContractReverted) as err:
         close_round(world, round_id, ids, [50, 60])
-    assert (err.value.name, err.value.error_args["status"]) == ("UtilityOracleRoundNotOpen", "Closed")
+    assert (err.value.name, err.value.error_args["status"]) == (
+        "UtilityOracleRoundNotOpen",
+        "Closed",
+    )
 
 
 def test_tampered_scores_or_a_wrong_proof_are_rejected(world: World):
@@ -245,7 +281,9 @@ def test_close_without_a_verifier_is_refused(world: World):
     oracle = mj.oracle.functions
     transact(chain, module_world.admin, oracle.openRound([wid], REQUEST, EVALUATION))
     with pytest.raises(ContractReverted, match="UtilityOracleNoVerifier"):
-        transact(chain, module_world.admin, oracle.closeRound(1, [wid], OUTPUTS, [50], fake_proof([1])))
+        transact(
+            chain, module_world.admin, oracle.closeRound(1, [wid], OUTPUTS, [50], fake_proof([1]))
+        )
 
 
 # -- the 3-sigma rule ------------------------------------------------------------------------
@@ -253,16 +291,30 @@ def test_close_without_a_verifier_is_refused(world: World):
 
 def _params(world: World, **changes: int) -> tuple:
     current = list(call(world.chain, world.mj.oracle.functions.params()))
-    names = ["baseRate", "scoreFloor", "slashBps", "maxWorkersPerRound", "minPopulation", "roundTimeout", "treasury"]
+    names = [
+        "baseRate",
+        "scoreFloor",
+        "slashBps",
+        "maxWorkersPerRound",
+        "minPopulation",
+        "roundTimeout",
+        "treasury",
+    ]
     for key, value in changes.items():
         current[names.index(key)] = value
     return tuple(current)
 
 
 @pytest.mark.parametrize("min_population,terminated", [(16, True), (17, False)])
-def test_workers_three_sigma_below_the_mean_are_terminated(world: World, min_population: int, terminated: bool):
+def test_workers_three_sigma_below_the_mean_are_terminated(
+    world: World, min_population: int, terminated: bool
+):
     oracle = world.mj.oracle.functions
-    transact(world.chain, world.admin, oracle.setParams(_params(world, maxWorkersPerRound=16, minPopulation=min_population)))
+    transact(
+        world.chain,
+        world.admin,
+        oracle.setParams(_params(world, maxWorkersPerRound=16, minPopulation=min_population)),
+    )
     ids = register(world, 16)
     scores = [90] * 15 + [0]
     close_round(world, open_round(world, ids), ids, scores)
@@ -281,7 +333,9 @@ def test_population_statistics_follow_scores_and_exits(world: World):
     ids = register(world, 3)
     close_round(world, open_round(world, ids), ids, [50, 70, 90])
     close_round(world, open_round(world, ids), ids, [90, 70, 10])
-    expected = [usefulness_after(usefulness_after(None, a), b) for a, b in [(50, 90), (70, 70), (90, 10)]]
+    expected = [
+        usefulness_after(usefulness_after(None, a), b) for a, b in [(50, 90), (70, 70), (90, 10)]
+    ]
     assert [world.mj.worker(w).usefulness for w in ids] == expected
     assert world.mj.population_stats() == (3, sum(expected), sum(x * x for x in expected))
     world.mj.exit_worker(world.owners[0], ids[0])

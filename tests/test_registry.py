@@ -26,7 +26,11 @@ def test_register_bonds_the_stake_and_records_the_worker(world: World):
     info = mj.worker(wid)
     assert wid == worker_id(alice.address, "bafkrei-a")
     assert (info.owner, info.status, info.stake, info.cid, info.capability) == (
-        alice.address, WorkerStatus.ACTIVE, 150 * SWT, "bafkrei-a", CAP
+        alice.address,
+        WorkerStatus.ACTIVE,
+        150 * SWT,
+        "bafkrei-a",
+        CAP,
     )
     assert mj.balance_of(alice.address) == before - 150 * SWT
     assert_books_balanced(world)
@@ -43,7 +47,9 @@ def test_register_with_a_permit_signed_by_someone_else_is_rejected(world: World)
     mj, alice, mallory = world.mj, world.owners[0], world.owners[1]
     deadline = 2**40
     v, r, s = mj.sign_permit(mallory, mj.registry.address, 100 * SWT, deadline)
-    fn = mj.registry.functions.registerWithPermit("bafkrei-x", 100 * SWT, encode_capability(CAP), deadline, v, r, s)
+    fn = mj.registry.functions.registerWithPermit(
+        "bafkrei-x", 100 * SWT, encode_capability(CAP), deadline, v, r, s
+    )
     with pytest.raises(ContractReverted) as err:
         transact(world.chain, alice, fn)
     assert err.value.name == "ERC2612InvalidSigner"
@@ -123,7 +129,9 @@ def test_unknown_worker_is_reported_by_id(world: World):
 def test_only_the_oracle_slashes_terminates_and_records(world: World, fn_name: str):
     mj, alice = world.mj, world.owners[0]
     wid, _ = mj.register_worker(alice, "bafkrei-ac", 100 * SWT, CAP)
-    args = {"slash": (wid, SWT, alice.address), "terminate": (wid,), "recordScore": (wid, 50)}[fn_name]
+    args = {"slash": (wid, SWT, alice.address), "terminate": (wid,), "recordScore": (wid, 50)}[
+        fn_name
+    ]
     for who in (alice, world.admin):
         with pytest.raises(ContractReverted) as err:
             transact(world.chain, who, getattr(mj.registry.functions, fn_name)(*args))

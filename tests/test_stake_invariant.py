@@ -17,12 +17,12 @@ from hypothesis.stateful import (
     run_state_machine_as_test,
 )
 
+from protocol.artifacts import load_artifact
 from protocol.chain.connection import Chain, connect
 from protocol.chain.contracts import MemJitContracts, WorkerStatus
-from protocol.chain.deployment import DeployConfig, Deployment
+from protocol.chain.deployment import Deployment
 from protocol.chain.signers import Signer, devnet_signer
 from protocol.chain.transactions import call, deploy, transact
-from protocol.artifacts import load_artifact
 from protocol.errors import ContractReverted
 from tests.helpers import SWT, advance_time, revert, snapshot
 
@@ -39,12 +39,16 @@ class Deployed:
         self.slasher = devnet_signer(chain, 9)
         self.owners = [devnet_signer(chain, i) for i in (1, 2, 3)]
         swt, _ = deploy(chain, admin, load_artifact("SWT"))
-        registry, _ = deploy(chain, admin, load_artifact("WorkerRegistry"), swt.address, MIN_STAKE, UNBONDING_S)
+        registry, _ = deploy(
+            chain, admin, load_artifact("WorkerRegistry"), swt.address, MIN_STAKE, UNBONDING_S
+        )
         transact(chain, admin, registry.functions.setOracle(self.slasher.address))
         oracle_stub = admin.address  # the oracle contract is not part of this test
         self.mj = MemJitContracts(
             chain,
-            Deployment(chain.chain_id, swt.address, registry.address, oracle_stub, None, admin.address, 0),
+            Deployment(
+                chain.chain_id, swt.address, registry.address, oracle_stub, None, admin.address, 0
+            ),
         )
         for owner in self.owners:
             self.mj.faucet(owner, 10_000 * SWT)
@@ -82,7 +86,9 @@ class StakeBooks(RuleBasedStateMachine):
         self.counter += 1
         cid = f"bafkrei-{self.counter}"
         try:
-            wid, _ = self.d.mj.register_worker(signer, cid, stake * SWT, "digits-8x8", permit=stake % 2 == 0)
+            wid, _ = self.d.mj.register_worker(
+                signer, cid, stake * SWT, "digits-8x8", permit=stake % 2 == 0
+            )
         except ContractReverted as err:
             assert stake * SWT < MIN_STAKE and err.name == "WorkerRegistryStakeTooLow"
             return
@@ -110,7 +116,9 @@ class StakeBooks(RuleBasedStateMachine):
         try:
             transact(self.d.chain, self.d.slasher, fn)
         except ContractReverted as err:
-            assert before.status == WorkerStatus.WITHDRAWN and err.name == "WorkerRegistryWrongStatus"
+            assert (
+                before.status == WorkerStatus.WITHDRAWN and err.name == "WorkerRegistryWrongStatus"
+            )
             return
         assert self.d.mj.worker(wid).stake == before.stake - min(before.stake, amount * SWT)
 
@@ -140,7 +148,9 @@ class StakeBooks(RuleBasedStateMachine):
             self.d.mj.withdraw(owner, wid)
         except ContractReverted as err:
             assert err.name in ("WorkerRegistryWrongStatus", "WorkerRegistryStillUnbonding")
-            assert before.status != WorkerStatus.EXITING or err.name == "WorkerRegistryStillUnbonding"
+            assert (
+                before.status != WorkerStatus.EXITING or err.name == "WorkerRegistryStillUnbonding"
+            )
             return
         assert self.d.mj.balance_of(owner.address) == balance + before.stake
 
@@ -159,7 +169,12 @@ def test_stake_books_balance_under_random_operations(deployed: Deployed) -> None
     run_state_machine_as_test(
         StakeBooks,
         settings=settings(
-            max_examples=15, stateful_step_count=12, deadline=None, suppress_health_check=[HealthCheck.too_slow]
+            max_examples=15,
+            stateful_step_count=12,
+            deadline=None,
+            suppress_health_check=[HealthCheck.too_slow],
         ),
     )
-    assert call(deployed.chain, deployed.mj.registry.functions.totalStaked()) == 0  # every example rolled back
+    assert (
+        call(deployed.chain, deployed.mj.registry.functions.totalStaked()) == 0
+    )  # every example rolled back

@@ -17,6 +17,7 @@ import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import requests
 
@@ -39,13 +40,17 @@ def find_anvil() -> Path:
     arch = _ARCH.get(platform.machine().lower(), platform.machine().lower())
     here = Path(__file__).resolve()
     for folder in [Path.cwd(), *Path.cwd().parents, *here.parents]:
-        candidate = folder / "node_modules" / "@foundry-rs" / f"anvil-{system}-{arch}" / "bin" / "anvil"
+        candidate = (
+            folder / "node_modules" / "@foundry-rs" / f"anvil-{system}-{arch}" / "bin" / "anvil"
+        )
         if candidate.is_file():
             return candidate
     on_path = shutil.which("anvil")
     if on_path:
         return Path(on_path)
-    raise ConfigError("anvil not found: run `npm ci` in the repository (it installs @foundry-rs/anvil)")
+    raise ConfigError(
+        "anvil not found: run `npm ci` in the repository (it installs @foundry-rs/anvil)"
+    )
 
 
 def anvil_command(port: int, host: str = "127.0.0.1") -> list[str]:
@@ -74,10 +79,12 @@ def port_in_use(port: int, host: str = "127.0.0.1") -> bool:
         return sock.connect_ex((host, port)) == 0
 
 
-def wait_ready(url: str, process: subprocess.Popen[bytes] | None = None, timeout_s: float = READY_TIMEOUT_S) -> None:
+def wait_ready(
+    url: str, process: subprocess.Popen[bytes] | None = None, timeout_s: float = READY_TIMEOUT_S
+) -> None:
     """Waits until the node at ``url`` answers ``eth_chainId``."""
     deadline = time.monotonic() + timeout_s
-    payload = {"jsonrpc": "2.0", "id": 1, "method": "eth_chainId", "params": []}
+    payload: dict[str, Any] = {"jsonrpc": "2.0", "id": 1, "method": "eth_chainId", "params": []}
     while time.monotonic() < deadline:
         if process is not None and process.poll() is not None:
             raise ChainError(f"anvil exited with code {process.returncode} before it was ready")
@@ -108,16 +115,24 @@ class AnvilProcess:
                 self.process.wait()
 
 
-def start_anvil(port: int | None = None, log_file: Path | None = None, detach: bool = False) -> AnvilProcess:
+def start_anvil(
+    port: int | None = None, log_file: Path | None = None, detach: bool = False
+) -> AnvilProcess:
     """Starts anvil on ``port`` (a free one if None) and waits until it answers."""
     port = port or free_port()
     if port_in_use(port):
-        raise ChainError(f"port {port} is already in use (another node running? `memjit chain down`)")
+        raise ChainError(
+            f"port {port} is already in use (another node running? `memjit chain down`)"
+        )
     command = [*anvil_command(port), "--silent"] if log_file is None else anvil_command(port)
     output = open(log_file, "ab") if log_file is not None else subprocess.DEVNULL  # noqa: SIM115
     try:
         process = subprocess.Popen(
-            command, stdout=output, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, start_new_session=detach
+            command,
+            stdout=output,
+            stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL,
+            start_new_session=detach,
         )
     finally:
         if log_file is not None:

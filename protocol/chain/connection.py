@@ -52,7 +52,9 @@ def connect(rpc_url: str | None, timeout_s: float = 30.0) -> Chain:
     except (requests.RequestException, OSError) as exc:
         raise RpcUnavailable(f"cannot reach the RPC endpoint {rpc_url}: {_reason(exc)}") from exc
     except (Web3Exception, ValueError) as exc:
-        raise RpcUnavailable(f"{rpc_url} did not answer like an Ethereum JSON-RPC node: {exc}") from exc
+        raise RpcUnavailable(
+            f"{rpc_url} did not answer like an Ethereum JSON-RPC node: {exc}"
+        ) from exc
     log.info("connected to %s, chain id %d", rpc_url, chain_id)
     return Chain(w3, "rpc", chain_id, rpc_url)
 
@@ -63,10 +65,12 @@ def embedded_chain() -> Chain:
     Its funded accounts use the keys 1..10 (eth-tester's defaults); see
     :func:`protocol.chain.signers.devnet_signer`.
     """
-    from eth_tester import EthereumTester, PyEVMBackend  # noqa: PLC0415 - heavy import
-    from web3 import EthereumTesterProvider  # noqa: PLC0415
+    from eth_tester import EthereumTester, PyEVMBackend
+    from web3 import EthereumTesterProvider
 
-    backend = PyEVMBackend(genesis_parameters=PyEVMBackend.generate_genesis_params({"gas_limit": 60_000_000}))
+    backend = PyEVMBackend(
+        genesis_parameters=PyEVMBackend.generate_genesis_params({"gas_limit": 60_000_000})
+    )
     tester = EthereumTester(backend=backend)
     w3 = Web3(EthereumTesterProvider(tester))
     return Chain(w3, "embedded", int(w3.eth.chain_id))

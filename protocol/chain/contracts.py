@@ -7,6 +7,7 @@ import time
 from dataclasses import dataclass
 from typing import Any
 
+from eth_abi.abi import encode
 from eth_account.messages import encode_typed_data
 from eth_typing import ChecksumAddress
 from web3 import Web3
@@ -73,8 +74,6 @@ def decode_capability(raw: bytes) -> str:
 
 def worker_id(owner: str, cid: str) -> bytes:
     """``keccak256(abi.encode(owner, cid))``, as the registry computes it."""
-    from eth_abi import encode  # noqa: PLC0415
-
     return bytes(Web3.keccak(encode(["address", "string"], [Web3.to_checksum_address(owner), cid])))
 
 
@@ -86,13 +85,19 @@ class MemJitContracts:
         self.deployment = deployment
         w3 = chain.w3
         self.swt: Contract = w3.eth.contract(address=deployment.swt, abi=load_artifact("SWT").abi)
-        self.registry: Contract = w3.eth.contract(address=deployment.registry, abi=load_artifact("WorkerRegistry").abi)
-        self.oracle: Contract = w3.eth.contract(address=deployment.oracle, abi=load_artifact("UtilityOracle").abi)
+        self.registry: Contract = w3.eth.contract(
+            address=deployment.registry, abi=load_artifact("WorkerRegistry").abi
+        )
+        self.oracle: Contract = w3.eth.contract(
+            address=deployment.oracle, abi=load_artifact("UtilityOracle").abi
+        )
 
     # -- token ---------------------------------------------------------------------------
 
     def balance_of(self, address: str) -> int:
-        return int(call(self.chain, self.swt.functions.balanceOf(Web3.to_checksum_address(address))))
+        return int(
+            call(self.chain, self.swt.functions.balanceOf(Web3.to_checksum_address(address)))
+        )
 
     def faucet(self, signer: Signer, amount_wei: int) -> TxResult:
         """Mints test SWT to ``signer`` (local devnets only)."""
@@ -101,7 +106,9 @@ class MemJitContracts:
     def approve(self, signer: Signer, spender: str, amount_wei: int) -> TxResult:
         return transact(self.chain, signer, self.swt.functions.approve(spender, amount_wei))
 
-    def sign_permit(self, signer: Signer, spender: str, value: int, deadline: int) -> tuple[int, bytes, bytes]:
+    def sign_permit(
+        self, signer: Signer, spender: str, value: int, deadline: int
+    ) -> tuple[int, bytes, bytes]:
         """An EIP-2612 permit for ``spender`` to pull ``value`` SWT, as (v, r, s)."""
         nonce = int(call(self.chain, self.swt.functions.nonces(signer.address)))
         typed = {
@@ -162,7 +169,9 @@ class MemJitContracts:
         result = transact(self.chain, signer, fn)
         return worker_id(signer.address, cid), result
 
-    def add_stake(self, signer: Signer, wid: bytes, amount_wei: int, permit: bool = True) -> TxResult:
+    def add_stake(
+        self, signer: Signer, wid: bytes, amount_wei: int, permit: bool = True
+    ) -> TxResult:
         if permit:
             deadline = self._deadline()
             v, r, s = self.sign_permit(signer, self.registry.address, amount_wei, deadline)
@@ -202,7 +211,9 @@ class MemJitContracts:
         ids: list[bytes] = []
         page = 200
         for offset in range(0, count, page):
-            ids += [bytes(x) for x in call(self.chain, self.registry.functions.workerIds(offset, page))]
+            ids += [
+                bytes(x) for x in call(self.chain, self.registry.functions.workerIds(offset, page))
+            ]
         return ids
 
     def population_stats(self) -> tuple[int, int, int]:

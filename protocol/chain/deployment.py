@@ -88,7 +88,9 @@ class Deployment:
                 swt=Web3.to_checksum_address(data["swt"]),
                 registry=Web3.to_checksum_address(data["registry"]),
                 oracle=Web3.to_checksum_address(data["oracle"]),
-                verifier=Web3.to_checksum_address(data["verifier"]) if data.get("verifier") else None,
+                verifier=Web3.to_checksum_address(data["verifier"])
+                if data.get("verifier")
+                else None,
                 deployer=Web3.to_checksum_address(data["deployer"]),
                 block_number=int(data["block_number"]),
                 transactions=dict(data.get("transactions", {})),
@@ -122,7 +124,12 @@ def deploy_memjit(
     swt, tx = deploy(chain, signer, load_artifact("SWT"))
     steps.append(("deploy SWT", tx))
     registry, tx = deploy(
-        chain, signer, load_artifact("WorkerRegistry"), swt.address, config.min_stake_wei, config.unbonding_delay_s
+        chain,
+        signer,
+        load_artifact("WorkerRegistry"),
+        swt.address,
+        config.min_stake_wei,
+        config.unbonding_delay_s,
     )
     steps.append(("deploy WorkerRegistry", tx))
     oracle, tx = deploy(
@@ -136,9 +143,17 @@ def deploy_memjit(
         signer.address,
     )
     steps.append(("deploy UtilityOracle", tx))
-    steps.append(("SWT.setMinter(UtilityOracle)", transact(chain, signer, swt.functions.setMinter(oracle.address))))
     steps.append(
-        ("WorkerRegistry.setOracle(UtilityOracle)", transact(chain, signer, registry.functions.setOracle(oracle.address)))
+        (
+            "SWT.setMinter(UtilityOracle)",
+            transact(chain, signer, swt.functions.setMinter(oracle.address)),
+        )
+    )
+    steps.append(
+        (
+            "WorkerRegistry.setOracle(UtilityOracle)",
+            transact(chain, signer, registry.functions.setOracle(oracle.address)),
+        )
     )
     deployment = Deployment(
         chain_id=chain.chain_id,
@@ -171,7 +186,9 @@ def load_deployment(path: Path, chain: Chain) -> Deployment:
         raise NotDeployed(f"no deployment record at {path}: run `memjit deploy` first")
     record = _read_records(path).get(str(chain.chain_id))
     if record is None:
-        raise NotDeployed(f"nothing deployed on chain {chain.chain_id} according to {path}: run `memjit deploy`")
+        raise NotDeployed(
+            f"nothing deployed on chain {chain.chain_id} according to {path}: run `memjit deploy`"
+        )
     deployment = Deployment.from_json(record)
     if not chain.w3.eth.get_code(deployment.registry):
         raise NotDeployed(

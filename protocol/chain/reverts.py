@@ -6,9 +6,10 @@ from collections.abc import Iterable
 from functools import cache
 from typing import Any
 
-from eth_abi import decode
+from eth_abi.abi import decode
 from eth_abi.exceptions import DecodingError
-from eth_utils import keccak, to_checksum_address
+from eth_utils.address import to_checksum_address
+from eth_utils.crypto import keccak
 
 from protocol.artifacts import all_abis
 from protocol.errors import ContractReverted
@@ -64,7 +65,9 @@ def _default_table() -> dict[bytes, ErrorSpec]:
     return error_table(all_abis())
 
 
-def decode_revert(data: bytes | str | None, extra_abis: Iterable[list[dict[str, Any]]] = ()) -> ContractReverted:
+def decode_revert(
+    data: bytes | str | None, extra_abis: Iterable[list[dict[str, Any]]] = ()
+) -> ContractReverted:
     """A :class:`ContractReverted` for revert ``data`` (hex or bytes)."""
     raw = _as_bytes(data)
     table = dict(_default_table())
@@ -79,7 +82,10 @@ def decode_revert(data: bytes | str | None, extra_abis: Iterable[list[dict[str, 
         values = decode(types, raw[4:])
     except (DecodingError, OverflowError, ValueError):
         return ContractReverted(None, {}, raw)
-    args = {key: _readable(value, kind) for key, value, kind in zip(names, values, internal, strict=True)}
+    args = {
+        key: _readable(value, kind)
+        for key, value, kind in zip(names, values, internal, strict=True)
+    }
     if name == "Panic":
         code = int(args["code"])
         args = {"code": f"0x{code:02x} ({_PANICS.get(code, 'unknown panic')})"}

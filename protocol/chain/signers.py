@@ -58,7 +58,9 @@ def signer_from_keystore(path: Path, password: str) -> Signer:
     try:
         key = Account.decrypt(encrypted, password)
     except ValueError as exc:
-        raise ConfigError(f"cannot decrypt keystore {path}: wrong password or damaged file") from exc
+        raise ConfigError(
+            f"cannot decrypt keystore {path}: wrong password or damaged file"
+        ) from exc
     except (KeyError, TypeError) as exc:
         raise ConfigError(f"{path} is not a keystore file (missing {exc})") from exc
     return Signer(Account.from_key(key))

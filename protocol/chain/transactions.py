@@ -18,7 +18,7 @@ from eth_typing import ChecksumAddress
 from web3.contract import Contract
 from web3.contract.contract import ContractFunction
 from web3.exceptions import ContractLogicError, TimeExhausted, Web3Exception
-from web3.types import TxParams, TxReceipt
+from web3.types import Nonce, TxParams, TxReceipt
 
 from protocol.artifacts import Artifact
 from protocol.chain.connection import Chain
@@ -42,7 +42,9 @@ class TxResult:
 
 
 @contextmanager
-def translate_errors(chain: Chain, extra_abis: Iterable[list[dict[str, Any]]] = ()) -> Iterator[None]:
+def translate_errors(
+    chain: Chain, extra_abis: Iterable[list[dict[str, Any]]] = ()
+) -> Iterator[None]:
     """Turns web3/requests exceptions raised inside the block into MemJit errors."""
     try:
         yield
@@ -75,7 +77,9 @@ def _tester_revert_data(exc: BaseException) -> bytes | None:
     return b"" if found else None
 
 
-def _reverted(exc: ContractLogicError, extra_abis: Iterable[list[dict[str, Any]]]) -> ContractReverted:
+def _reverted(
+    exc: ContractLogicError, extra_abis: Iterable[list[dict[str, Any]]]
+) -> ContractReverted:
     data = exc.data if isinstance(exc.data, str | bytes) else None
     decoded = decode_revert(data, extra_abis)
     if decoded.name is None and not decoded.data and exc.message:
@@ -93,7 +97,9 @@ def _message(exc: BaseException) -> str:
     return str(arg)
 
 
-def call(chain: Chain, fn: ContractFunction, extra_abis: Iterable[list[dict[str, Any]]] = ()) -> Any:
+def call(
+    chain: Chain, fn: ContractFunction, extra_abis: Iterable[list[dict[str, Any]]] = ()
+) -> Any:
     """A read-only call of ``fn``."""
     with translate_errors(chain, extra_abis):
         return fn.call()
@@ -112,7 +118,7 @@ def transact(
     """
     extra = list(extra_abis)
     with translate_errors(chain, extra):
-        params: TxParams = {"from": signer.address, "nonce": _nonce(chain, signer)}
+        params: TxParams = {"from": signer.address, "nonce": Nonce(_nonce(chain, signer))}
         if gas is not None:
             params["gas"] = gas
         tx = fn.build_transaction(params)
@@ -129,7 +135,7 @@ def deploy(
     """Deploys ``artifact`` with constructor ``args``; returns the contract and the receipt."""
     factory = chain.w3.eth.contract(abi=artifact.abi, bytecode=artifact.bytecode)
     with translate_errors(chain, [artifact.abi]):
-        params: TxParams = {"from": signer.address, "nonce": _nonce(chain, signer)}
+        params: TxParams = {"from": signer.address, "nonce": Nonce(_nonce(chain, signer))}
         if gas is not None:
             params["gas"] = gas
         tx = factory.constructor(*args).build_transaction(params)
@@ -144,7 +150,9 @@ def _nonce(chain: Chain, signer: Signer) -> int:
     return int(chain.w3.eth.get_transaction_count(signer.address, "pending"))
 
 
-def _send(chain: Chain, signer: Signer, tx: TxParams, extra_abis: list[list[dict[str, Any]]]) -> TxResult:
+def _send(
+    chain: Chain, signer: Signer, tx: TxParams, extra_abis: list[list[dict[str, Any]]]
+) -> TxResult:
     w3 = chain.w3
     signed = signer.account.sign_transaction(cast(dict[str, Any], tx))
     tx_hash = w3.eth.send_raw_transaction(signed.raw_transaction)

@@ -10,7 +10,13 @@ from rich.table import Table
 
 from protocol.chain.anvil import anvil_command, pid_file, port_in_use, start_anvil, stop_detached
 from protocol.chain.deployment import DeployConfig, deploy_memjit, save_deployment
-from protocol.cli.context import connect_chain, load_settings, rpc_option, signer_for, signer_options
+from protocol.cli.context import (
+    connect_chain,
+    load_settings,
+    rpc_option,
+    signer_for,
+    signer_options,
+)
 from protocol.cli.output import console, parse_swt, print_json, swt
 from protocol.errors import ChainError, ConfigError
 
@@ -24,12 +30,16 @@ def chain() -> None:
 
 @chain.command("up")
 @click.option("--port", type=click.IntRange(1, 65535), default=DEFAULT_PORT, show_default=True)
-@click.option("--detach", is_flag=True, help="Run in the background; stop it with `memjit chain down`.")
+@click.option(
+    "--detach", is_flag=True, help="Run in the background; stop it with `memjit chain down`."
+)
 def chain_up(port: int, detach: bool) -> None:
     """Start anvil on 127.0.0.1 (chain id 31337, well-known funded accounts)."""
     settings = load_settings()
     if port_in_use(port):
-        raise ChainError(f"port {port} is already in use (a node already running? `memjit chain down`)")
+        raise ChainError(
+            f"port {port} is already in use (a node already running? `memjit chain down`)"
+        )
     if detach:
         settings.home.mkdir(parents=True, exist_ok=True)
         log_file = settings.home / f"anvil-{port}.log"
@@ -62,12 +72,37 @@ def chain_down(port: int) -> None:
 @rpc_option("JSON-RPC endpoint [default: the configured one, http://127.0.0.1:8545].")
 @signer_options
 @click.option("--min-stake", default="100", show_default=True, help="Minimum worker stake, in SWT.")
-@click.option("--unbonding-delay", type=click.IntRange(min=2), default=DeployConfig.unbonding_delay_s, show_default=True, help="Seconds.")
+@click.option(
+    "--unbonding-delay",
+    type=click.IntRange(min=2),
+    default=DeployConfig.unbonding_delay_s,
+    show_default=True,
+    help="Seconds.",
+)
 @click.option("--base-rate", default="0.1", show_default=True, help="SWT minted per score point.")
-@click.option("--score-floor", type=click.IntRange(0, 100), default=DeployConfig.score_floor, show_default=True)
-@click.option("--slash-bps", type=click.IntRange(0, 10_000), default=DeployConfig.slash_bps, show_default=True)
-@click.option("--min-population", type=click.IntRange(min=11), default=DeployConfig.min_population, show_default=True, help="Scored workers before the 3-sigma rule applies.")
-@click.option("--out", "out_file", type=click.Path(path_type=Path, dir_okay=False), default=None, help="Deployment record to update [default: $MEMJIT_HOME/deployments.json].")
+@click.option(
+    "--score-floor",
+    type=click.IntRange(0, 100),
+    default=DeployConfig.score_floor,
+    show_default=True,
+)
+@click.option(
+    "--slash-bps", type=click.IntRange(0, 10_000), default=DeployConfig.slash_bps, show_default=True
+)
+@click.option(
+    "--min-population",
+    type=click.IntRange(min=11),
+    default=DeployConfig.min_population,
+    show_default=True,
+    help="Scored workers before the 3-sigma rule applies.",
+)
+@click.option(
+    "--out",
+    "out_file",
+    type=click.Path(path_type=Path, dir_okay=False),
+    default=None,
+    help="Deployment record to update [default: $MEMJIT_HOME/deployments.json].",
+)
 @click.option("--json", "as_json", is_flag=True, help="Print the deployment as JSON.")
 def deploy(
     rpc_url: str | None,
@@ -117,4 +152,6 @@ def deploy(
     table.add_row("UtilityOracle", d.oracle)
     table.add_row("verifier", d.verifier or "none (rounds cannot close yet)")
     console.print(table)
-    console.print(f"deployer {d.deployer}; min stake {swt(config.min_stake_wei)}; recorded in {record}")
+    console.print(
+        f"deployer {d.deployer}; min stake {swt(config.min_stake_wei)}; recorded in {record}"
+    )

@@ -10,14 +10,20 @@ from protocol.errors import CompileError
 
 
 @click.command("compile")
-@click.option("--check", is_flag=True, help="Write nothing; fail if the committed artifacts differ from a fresh compile.")
+@click.option(
+    "--check",
+    is_flag=True,
+    help="Write nothing; fail if the committed artifacts differ from a fresh compile.",
+)
 def compile_contracts(check: bool) -> None:
     """Compile the Solidity contracts with the pinned solc-js (needs Node and `npm ci`)."""
     report = compile_all(check=check)
     if check:
         if report.stale:
             raise CompileError(
-                "artifacts are stale: " + ", ".join(report.stale) + " (run `memjit compile` and commit)"
+                "artifacts are stale: "
+                + ", ".join(report.stale)
+                + " (run `memjit compile` and commit)"
             )
         console.print("artifacts are current")
         return

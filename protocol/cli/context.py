@@ -53,4 +53,6 @@ def signer_for(chain: Chain, keystore: Path | None, account_index: int) -> Signe
     def prompt(text: str) -> str:
         return str(click.prompt(text, hide_input=True))
 
-    return resolve_signer(chain, os.environ, keystore=keystore, account_index=account_index, prompt=prompt)
+    return resolve_signer(
+        chain, os.environ, keystore=keystore, account_index=account_index, prompt=prompt
+    )

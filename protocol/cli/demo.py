@@ -50,7 +50,9 @@ def demo(rpc_url: str | None, as_json: bool) -> None:
     settings = load_settings()
     chain = connect_chain(settings, rpc_url, embedded_default=True)
     if not chain.is_devnet:
-        raise ConfigError(f"the demo uses the devnet faucet and keys; chain {chain.chain_id} is not a local devnet")
+        raise ConfigError(
+            f"the demo uses the devnet faucet and keys; chain {chain.chain_id} is not a local devnet"
+        )
     summary = run_demo(chain, quiet=as_json)
     summary["seconds"] = round(time.perf_counter() - started, 2)
     if as_json:
@@ -58,7 +60,10 @@ def demo(rpc_url: str | None, as_json: bool) -> None:
 
 
 def run_demo(chain: Chain, quiet: bool = False) -> dict[str, Any]:
-    say = (lambda *_: None) if quiet else console.print
+    def say(text: str) -> None:
+        if not quiet:
+            console.print(text)
+
     say(f"[bold]MemJit demo[/bold] on {chain.name}")
     deployer, alice, bob = (devnet_signer(chain, i) for i in range(3))
     result = deploy_memjit(chain, deployer, DeployConfig())
@@ -100,11 +105,15 @@ def run_demo(chain: Chain, quiet: bool = False) -> dict[str, Any]:
             for w in registered
         ],
         "total_staked_wei": str(total),
-        "transactions": [{"step": s.what, "tx_hash": s.tx.tx_hash, "gas_used": s.tx.gas_used} for s in steps],
+        "transactions": [
+            {"step": s.what, "tx_hash": s.tx.tx_hash, "gas_used": s.tx.gas_used} for s in steps
+        ],
     }
 
 
-def _print_tables(mj: MemJitContracts, registered: list[dict[str, Any]], steps: list[Step], total: int) -> None:
+def _print_tables(
+    mj: MemJitContracts, registered: list[dict[str, Any]], steps: list[Step], total: int
+) -> None:
     tx_table = Table(title="transactions")
     tx_table.add_column("step")
     tx_table.add_column("tx", style="dim")
@@ -119,7 +128,13 @@ def _print_tables(mj: MemJitContracts, registered: list[dict[str, Any]], steps: 
     for w in registered:
         info = mj.worker(bytes.fromhex(w["id"][2:]))
         table.add_row(
-            w["name"], w["owner"], short(w["id"]), short(w["cid"], 8), info.capability, swt(info.stake), info.status.name.lower()
+            w["name"],
+            w["owner"],
+            short(w["id"]),
+            short(w["cid"], 8),
+            info.capability,
+            swt(info.stake),
+            info.status.name.lower(),
         )
     console.print(table)
     console.print(f"total staked {swt(total)} = the registry's SWT balance")

@@ -1,36 +1,20 @@
-"""Formatting helpers shared by the CLI commands."""
+"""Output helpers shared by the CLI commands."""
 
 from __future__ import annotations
 
 import json
 import sys
-from decimal import Decimal
 from typing import Any
 
 from rich.console import Console
 
+from protocol.units import format_swt, parse_swt
+
 console = Console()
 err_console = Console(stderr=True)
 
-SWT_DECIMALS = 18
-
-
-def swt(amount_wei: int) -> str:
-    """An SWT amount for people: ``12.5 SWT``."""
-    value = Decimal(amount_wei) / Decimal(10**SWT_DECIMALS)
-    text = f"{value:f}".rstrip("0").rstrip(".") if "." in f"{value:f}" else f"{value:f}"
-    return f"{text} SWT"
-
-
-def parse_swt(text: str) -> int:
-    """``"150"`` or ``"0.5"`` SWT → wei."""
-    try:
-        value = Decimal(text)
-    except ArithmeticError as exc:
-        raise ValueError(f"not an SWT amount: {text!r}") from exc
-    if value < 0:
-        raise ValueError(f"amount must be positive: {text!r}")
-    return int(value * 10**SWT_DECIMALS)
+swt = format_swt
+__all__ = ["console", "err_console", "parse_swt", "print_json", "short", "swt"]
 
 
 def short(data: bytes | str, keep: int = 6) -> str:

@@ -1,0 +1,43 @@
+#!/usr/bin/env bash
+# Installs everything the tests need on a fresh Debian machine, then runs the whole suite:
+# lint, type check, artifact freshness, pytest (embedded chain, anvil, brownie scripts).
+# .ci/run calls exactly this. Safe to re-run: each step reuses what is already installed.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+step() { printf '\n==> %s\n' "$*"; }
+
+step "system packages (Node.js for solc-js and anvil)"
+missing=()
+command -v node >/dev/null 2>&1 || missing+=(nodejs)
+command -v npm >/dev/null 2>&1 || missing+=(npm)
+python3 -c 'import venv, ensurepip' >/dev/null 2>&1 || missing+=(python3-venv)
+if ((${#missing[@]})); then
+    sudo=""
+    [ "$(id -u)" -eq 0 ] || sudo="sudo"
+    $sudo apt-get update -qq
+    $sudo apt-get install -y -qq "${missing[@]}"
+fi
+
+step "npm packages (pinned by package-lock.json)"
+npm ci --no-audit --no-fund --loglevel=error
+
+step "Python environment .venv (memjit + test tools)"
+[ -x .venv/bin/python ] || python3 -m venv .venv
+.venv/bin/pip install -q --disable-pip-version-check -e ".[test]"
+
+step "Python environment .venv-brownie (eth-brownie pins its own web3 7.16)"
+[ -x .venv-brownie/bin/python ] || python3 -m venv .venv-brownie
+.venv-brownie/bin/pip install -q --disable-pip-version-check "eth-brownie==1.22.2"
+.venv-brownie/bin/pip install -q --disable-pip-version-check --no-deps -e .
+
+step "lint (ruff) and type check (mypy)"
+.venv/bin/ruff check .
+.venv/bin/ruff format --check .
+.venv/bin/mypy
+
+step "committed contract artifacts are current"
+.venv/bin/memjit compile --check
+
+step "tests"
+MEMJIT_REQUIRE_ALL=1 MEMJIT_BROWNIE="$PWD/.venv-brownie/bin/brownie" .venv/bin/python -m pytest "$@"
