@@ -20,7 +20,11 @@ if ((${#missing[@]})); then
 fi
 
 step "npm packages (pinned by package-lock.json)"
-npm ci --no-audit --no-fund --loglevel=error
+# `npm install` rather than `npm ci`: the registry reachable here serves only the linux-amd64
+# build among anvil's optional platform packages, so the lock file cannot list the others and
+# `npm ci` refuses it as out of sync. With the lock file present, `npm install` installs
+# exactly the locked versions and integrity hashes.
+npm install --no-audit --no-fund --loglevel=error
 
 step "Python environment .venv (memjit + test tools)"
 [ -x .venv/bin/python ] || python3 -m venv .venv

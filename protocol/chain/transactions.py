@@ -30,6 +30,13 @@ log = logging.getLogger(__name__)
 
 RECEIPT_TIMEOUT_S = 120.0
 
+#: Margin on top of a node's gas estimate. Estimates run against the pending block, but the
+#: transaction may land in a block with another timestamp, and SWT's vote checkpoints (keyed
+#: by timestamp) then cost a fresh storage slot instead of an update: ~20k gas more. Unused
+#: gas is not charged.
+GAS_MARGIN = 1.2
+GAS_HEADROOM = 25_000
+
 
 @dataclass(frozen=True)
 class TxResult:
@@ -122,6 +129,8 @@ def transact(
         if gas is not None:
             params["gas"] = gas
         tx = fn.build_transaction(params)
+        if gas is None:
+            tx["gas"] = _with_margin(tx["gas"])
         return _send(chain, signer, tx, extra)
 
 
@@ -139,11 +148,17 @@ def deploy(
         if gas is not None:
             params["gas"] = gas
         tx = factory.constructor(*args).build_transaction(params)
+        if gas is None:
+            tx["gas"] = _with_margin(tx["gas"])
         result = _send(chain, signer, tx, [artifact.abi])
     if result.contract_address is None:
         raise ChainError(f"deploying {artifact.name} produced no contract address")
     log.info("deployed %s at %s (gas %d)", artifact.name, result.contract_address, result.gas_used)
     return chain.w3.eth.contract(address=result.contract_address, abi=artifact.abi), result
+
+
+def _with_margin(estimate: int) -> int:
+    return int(estimate * GAS_MARGIN) + GAS_HEADROOM
 
 
 def _nonce(chain: Chain, signer: Signer) -> int:
