@@ -3,7 +3,7 @@
     python bench/gas.py            # table
     python bench/gas.py --json     # figures for machines
 
-Starts its own anvil (npm ci first). Rounds close through the TEST-ONLY HashCheckVerifier,
+Starts its own anvil (`npm install` first). Rounds close through the TEST-ONLY HashCheckVerifier,
 so the close figures exclude the Groth16 pairing check itself (about 181k gas + ~7k per public
 input with EIP-1108 prices); the real verifier's cost is measured with the oracle's proofs.
 ``slash`` is measured on a registry whose oracle is a plain account, to isolate it.
@@ -18,17 +18,17 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from rich.console import Console  # noqa: E402
-from rich.table import Table  # noqa: E402
+from rich.console import Console
+from rich.table import Table
 
-from protocol.artifacts import load_artifact  # noqa: E402
-from protocol.chain.anvil import running_anvil  # noqa: E402
-from protocol.chain.connection import connect  # noqa: E402
-from protocol.chain.contracts import MemJitContracts  # noqa: E402
-from protocol.chain.deployment import DeployConfig, deploy_memjit  # noqa: E402
-from protocol.chain.signers import devnet_signer  # noqa: E402
-from protocol.chain.transactions import call, deploy, transact  # noqa: E402
-from tests.helpers import SWT, advance_time, deploy_hash_verifier, fake_proof  # noqa: E402
+from protocol.artifacts import load_artifact
+from protocol.chain.anvil import running_anvil
+from protocol.chain.connection import connect
+from protocol.chain.contracts import MemJitContracts, worker_id
+from protocol.chain.deployment import DeployConfig, deploy_memjit
+from protocol.chain.signers import devnet_signer
+from protocol.chain.transactions import call, deploy, transact
+from tests.helpers import SWT, advance_time, deploy_hash_verifier, fake_proof
 
 CAP = "digits-8x8"
 
@@ -40,7 +40,9 @@ def measure() -> list[tuple[str, int]]:
         admin = devnet_signer(chain, 0)
         owners = [devnet_signer(chain, i) for i in range(1, 7)]
         verifier = deploy_hash_verifier(chain, admin)
-        result = deploy_memjit(chain, admin, DeployConfig(unbonding_delay_s=7_200), verifier.address)
+        result = deploy_memjit(
+            chain, admin, DeployConfig(unbonding_delay_s=7_200), verifier.address
+        )
         rows += [(name, tx.gas_used) for name, tx in result.steps]
         mj = MemJitContracts(chain, result.deployment)
         for owner in owners:
@@ -48,7 +50,9 @@ def measure() -> list[tuple[str, int]]:
 
         ids = []
         for i, owner in enumerate(owners[:5]):
-            wid, tx = mj.register_worker(owner, f"bafkrei-bench-{i}", 200 * SWT, CAP, permit=i % 2 == 1)
+            wid, tx = mj.register_worker(
+                owner, f"bafkrei-bench-{i}", 200 * SWT, CAP, permit=i % 2 == 1
+            )
             ids.append(wid)
             if i in (2, 3):  # the capability list already exists: the steady-state cost
                 rows.append((f"register{'WithPermit' if i % 2 else ''}", tx.gas_used))
@@ -71,25 +75,40 @@ def measure() -> list[tuple[str, int]]:
         rows.append(("closeRound (5 workers, 3 rewards)", steady))
         _, slashing = run_round([90, 80, 70, 10, 0])
         rows.append(("closeRound (5 workers, 3 rewards, 2 slashed)", slashing))
-        rid_open = transact(chain, admin, oracle.openRound(ids, 1, 2))
-        del rid_open
-        rows.append(("abandonRound", transact(chain, admin, oracle.abandonRound(call(chain, oracle.lastRoundId()))).gas_used))
+        transact(chain, admin, oracle.openRound(ids, 1, 2))
+        rows.append(
+            (
+                "abandonRound",
+                transact(
+                    chain, admin, oracle.abandonRound(call(chain, oracle.lastRoundId()))
+                ).gas_used,
+            )
+        )
 
         rows.append(("exit", mj.exit_worker(owners[4], ids[4]).gas_used))
         advance_time(chain, 7_201)
         rows.append(("withdraw", mj.withdraw(owners[4], ids[4]).gas_used))
 
         # slash in isolation: a registry whose oracle is an account.
-        registry, _ = deploy(chain, admin, load_artifact("WorkerRegistry"), mj.swt.address, SWT, 600)
+        registry, _ = deploy(
+            chain, admin, load_artifact("WorkerRegistry"), mj.swt.address, SWT, 600
+        )
         transact(chain, admin, registry.functions.setOracle(admin.address))
         mj.approve(owners[5], registry.address, 100 * SWT)
-        transact(chain, owners[5], registry.functions.register("bafkrei-slash", 100 * SWT, CAP.encode().ljust(32, b"\0")))
-        wid = mj.worker_ids()[0]  # unused: ids differ per registry
-        del wid
-        from protocol.chain.contracts import worker_id
-
+        transact(
+            chain,
+            owners[5],
+            registry.functions.register("bafkrei-slash", 100 * SWT, CAP.encode().ljust(32, b"\0")),
+        )
         sid = worker_id(owners[5].address, "bafkrei-slash")
-        rows.append(("slash", transact(chain, admin, registry.functions.slash(sid, 10 * SWT, admin.address)).gas_used))
+        rows.append(
+            (
+                "slash",
+                transact(
+                    chain, admin, registry.functions.slash(sid, 10 * SWT, admin.address)
+                ).gas_used,
+            )
+        )
     return rows
 
 
@@ -99,7 +118,12 @@ def main() -> None:
     args = parser.parse_args()
     rows = measure()
     if args.json:
-        print(json.dumps({"gas": dict(rows), "note": "closeRound excludes the Groth16 pairing check"}, indent=2))
+        print(
+            json.dumps(
+                {"gas": dict(rows), "note": "closeRound excludes the Groth16 pairing check"},
+                indent=2,
+            )
+        )
         return
     table = Table(title="MemJit gas (anvil, OP-stack mode)")
     table.add_column("function")
@@ -109,7 +133,9 @@ def main() -> None:
     console = Console()
     console.print(table)
     per_worker = dict(rows)["closeRound (5 workers, 3 rewards)"] / 5
-    console.print(f"closeRound per scored worker: {per_worker:,.0f} gas (+ the Groth16 check, shared by the round)")
+    console.print(
+        f"closeRound per scored worker: {per_worker:,.0f} gas (+ the Groth16 check, shared by the round)"
+    )
 
 
 if __name__ == "__main__":

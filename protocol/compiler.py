@@ -71,7 +71,7 @@ def solc_shim(root: Path) -> Path:
     if shutil.which("node") is None:
         raise CompileError("compiling needs Node.js (apt-get install nodejs npm)")
     if not (root / "node_modules" / "solc" / "package.json").is_file():
-        raise CompileError("npm packages missing: run `npm ci` in the repository first")
+        raise CompileError("npm packages missing: run `npm install` in the repository first")
     return shim
 
 

@@ -17,7 +17,7 @@ EIP170_LIMIT = 24_576
 @pytest.mark.node
 def test_committed_artifacts_match_a_fresh_compile():
     if shutil.which("node") is None or not (ROOT / "node_modules" / "solc").is_dir():
-        need("Node and `npm ci` are needed to compile")
+        need("Node and `npm install` are needed to compile")
     report = compile_all(ROOT, check=True)
     assert report.stale == (), f"stale artifacts: {report.stale}; run `memjit compile`"
 

@@ -49,7 +49,7 @@ def find_anvil() -> Path:
     if on_path:
         return Path(on_path)
     raise ConfigError(
-        "anvil not found: run `npm ci` in the repository (it installs @foundry-rs/anvil)"
+        "anvil not found: run `npm install` in the repository (it installs @foundry-rs/anvil)"
     )
 
 

@@ -16,7 +16,7 @@ from protocol.errors import CompileError
     help="Write nothing; fail if the committed artifacts differ from a fresh compile.",
 )
 def compile_contracts(check: bool) -> None:
-    """Compile the Solidity contracts with the pinned solc-js (needs Node and `npm ci`)."""
+    """Compile the Solidity contracts with the pinned solc-js (needs Node and `npm install`)."""
     report = compile_all(check=check)
     if check:
         if report.stale:
