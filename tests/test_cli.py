@@ -40,7 +40,19 @@ def assert_one_line_error(result: subprocess.CompletedProcess[str], *needles: st
 
 @pytest.mark.parametrize(
     "command",
-    [[], ["compile"], ["chain"], ["chain", "up"], ["chain", "down"], ["deploy"], ["demo"]],
+    [
+        [],
+        ["compile"],
+        ["chain"],
+        ["chain", "up"],
+        ["chain", "down"],
+        ["deploy"],
+        ["demo"],
+        ["faucet"],
+        ["worker"],
+        ["worker", "register"],
+        ["worker", "status"],
+    ],
 )
 def test_every_command_has_help(command: list[str]):
     result = memjit(*command, "--help")
@@ -104,9 +116,14 @@ def test_bad_private_key_is_named(anvil):
     assert_one_line_error(result, "MEMJIT_PRIVATE_KEY", "32 bytes")
 
 
+def new_keystore(folder: Path, password: str) -> Path:
+    keystore = folder / "key.json"
+    keystore.write_text(json.dumps(Account.encrypt(Account.create().key, password)))
+    return keystore
+
+
 def test_keystore_with_wrong_password_is_refused(anvil, tmp_path: Path):
-    keystore = tmp_path / "key.json"
-    keystore.write_text(json.dumps(Account.encrypt(Account.create().key, "right")))
+    keystore = new_keystore(tmp_path, "right")
     result = memjit(
         "deploy",
         "--rpc",
@@ -119,8 +136,7 @@ def test_keystore_with_wrong_password_is_refused(anvil, tmp_path: Path):
 
 
 def test_unfunded_keystore_account_gets_a_clear_refusal(anvil, tmp_path: Path):
-    keystore = tmp_path / "key.json"
-    keystore.write_text(json.dumps(Account.encrypt(Account.create().key, "pw")))
+    keystore = new_keystore(tmp_path, "pw")
     result = memjit(
         "deploy",
         "--rpc",
@@ -148,3 +164,57 @@ def test_chain_up_detached_then_down(tmp_path: Path):
         down = memjit("chain", "down", "--port", port)
     assert down.returncode == 0, down.stderr
     assert_one_line_error(memjit("chain", "down", "--port", port), "no detached anvil")
+
+
+def test_stake_from_the_command_line_and_errors_name_the_cause(anvil, tmp_path: Path):
+    rpc = ["--rpc", anvil.url]
+    assert memjit("deploy", *rpc).returncode == 0
+    assert memjit("faucet", "500", *rpc, "--account", "3").returncode == 0
+    low = memjit(
+        "worker",
+        "register",
+        "--cid",
+        "bafkrei-cli",
+        "--stake",
+        "5",
+        "--capability",
+        "digits-8x8",
+        *rpc,
+        "--account",
+        "3",
+    )
+    assert_one_line_error(
+        low, "WorkerRegistryStakeTooLow(stake=5000000000000000000, minStake=100000000000000000000)"
+    )
+    ok = memjit(
+        "worker",
+        "register",
+        "--cid",
+        "bafkrei-cli",
+        "--stake",
+        "120",
+        "--capability",
+        "digits-8x8",
+        *rpc,
+        "--account",
+        "3",
+        "--json",
+    )
+    assert ok.returncode == 0, ok.stderr
+    wid = json.loads(ok.stdout)["worker_id"]
+    status = memjit("worker", "status", wid, *rpc, "--json")
+    assert status.returncode == 0, status.stderr
+    shown = json.loads(status.stdout)
+    assert (shown["status"], shown["stake_wei"], shown["capability"]) == (
+        "active",
+        str(120 * 10**18),
+        "digits-8x8",
+    )
+    assert_one_line_error(memjit("worker", "status", "0x1234", *rpc), "64 hex digits")
+    assert_one_line_error(memjit("worker", "status", "0x" + "ab" * 32, *rpc), "no worker")
+    assert_one_line_error(memjit("faucet", "lots", *rpc), "not an SWT amount")
+
+
+def test_commands_without_a_deployment_say_so(anvil):
+    result = memjit("worker", "status", "0x" + "ab" * 32, "--rpc", anvil.url)
+    assert_one_line_error(result, "memjit deploy")

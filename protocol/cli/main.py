@@ -18,6 +18,7 @@ from protocol.cli.chain_cmds import chain, deploy
 from protocol.cli.compile_cmd import compile_contracts
 from protocol.cli.demo import demo
 from protocol.cli.output import err_console
+from protocol.cli.worker_cmds import faucet, worker
 from protocol.errors import MemJitError
 
 
@@ -39,6 +40,8 @@ cli.add_command(compile_contracts)
 cli.add_command(chain)
 cli.add_command(deploy)
 cli.add_command(demo)
+cli.add_command(faucet)
+cli.add_command(worker)
 
 
 def main(argv: list[str] | None = None) -> None:

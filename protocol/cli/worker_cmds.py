@@ -1,0 +1,132 @@
+"""``memjit faucet`` and ``memjit worker register|status``: staking from the command line.
+
+They act on the deployment recorded for the chain (``memjit deploy`` writes it).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+from rich.table import Table
+
+from protocol.chain.contracts import MemJitContracts
+from protocol.chain.deployment import load_deployment
+from protocol.cli.context import (
+    connect_chain,
+    load_settings,
+    rpc_option,
+    signer_for,
+    signer_options,
+)
+from protocol.cli.output import console, parse_swt, print_json, swt
+from protocol.errors import ConfigError
+
+RPC_HELP = "JSON-RPC endpoint [default: the configured one, http://127.0.0.1:8545]."
+
+
+def _contracts(rpc_url: str | None) -> MemJitContracts:
+    settings = load_settings()
+    chain = connect_chain(settings, rpc_url, embedded_default=False)
+    return MemJitContracts(chain, load_deployment(settings.deployments_file, chain))
+
+
+def _amount(text: str) -> int:
+    try:
+        return parse_swt(text)
+    except ValueError as exc:
+        raise ConfigError(str(exc)) from exc
+
+
+@click.command()
+@click.argument("amount")
+@rpc_option(RPC_HELP)
+@signer_options
+def faucet(amount: str, rpc_url: str | None, keystore: Path | None, account_index: int) -> None:
+    """Mint AMOUNT test SWT to the signer (local devnets only, 100000 at most)."""
+    mj = _contracts(rpc_url)
+    signer = signer_for(mj.chain, keystore, account_index)
+    tx = mj.faucet(signer, _amount(amount))
+    console.print(
+        f"{signer.address} now holds {swt(mj.balance_of(signer.address))} (tx {tx.tx_hash})"
+    )
+
+
+@click.group()
+def worker() -> None:
+    """Register workers and inspect them."""
+
+
+@worker.command("register")
+@click.option("--cid", required=True, help="IPFS CID of the worker's WebAssembly module.")
+@click.option("--stake", required=True, help="SWT to bond (at least the registry's minimum).")
+@click.option("--capability", required=True, help='What the worker does, e.g. "digits-8x8".')
+@click.option(
+    "--no-permit",
+    is_flag=True,
+    help="Approve in a separate transaction instead of an EIP-2612 permit.",
+)
+@rpc_option(RPC_HELP)
+@signer_options
+@click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
+def worker_register(
+    cid: str,
+    stake: str,
+    capability: str,
+    no_permit: bool,
+    rpc_url: str | None,
+    keystore: Path | None,
+    account_index: int,
+    as_json: bool,
+) -> None:
+    """Register a worker and bond its stake (one signature, one transaction)."""
+    mj = _contracts(rpc_url)
+    signer = signer_for(mj.chain, keystore, account_index)
+    wid, tx = mj.register_worker(signer, cid, _amount(stake), capability, permit=not no_permit)
+    if as_json:
+        print_json({"worker_id": "0x" + wid.hex(), "tx_hash": tx.tx_hash, "gas_used": tx.gas_used})
+        return
+    console.print(f"registered worker 0x{wid.hex()} (tx {tx.tx_hash}, gas {tx.gas_used:,})")
+
+
+@worker.command("status")
+@click.argument("worker_id")
+@rpc_option(RPC_HELP)
+@click.option("--json", "as_json", is_flag=True, help="Print the worker as JSON.")
+def worker_status(worker_id: str, rpc_url: str | None, as_json: bool) -> None:
+    """Show what the registry holds for WORKER_ID (0x + 64 hex digits)."""
+    text = worker_id.removeprefix("0x")
+    try:
+        wid = bytes.fromhex(text)
+    except ValueError:
+        wid = b""
+    if len(wid) != 32:
+        raise ConfigError(f"worker id must be 0x followed by 64 hex digits, got {worker_id!r}")
+    mj = _contracts(rpc_url)
+    info = mj.worker(wid)
+    if info.status.name == "NONE":
+        raise ConfigError(f"no worker 0x{text} in the registry at {mj.registry.address}")
+    fields = {
+        "owner": info.owner,
+        "status": info.status.name.lower(),
+        "cid": info.cid,
+        "capability": info.capability,
+        "stake": swt(info.stake),
+        "last score": str(info.last_score),
+        "usefulness": f"{info.usefulness / 100:.2f}",
+        "rounds scored": str(info.rounds_scored),
+        "last used": str(info.last_used),
+    }
+    if as_json:
+        print_json(
+            {
+                "id": "0x" + text,
+                **{k.replace(" ", "_"): v for k, v in fields.items()},
+                "stake_wei": str(info.stake),
+            }
+        )
+        return
+    table = Table(title=f"worker 0x{text[:12]}…", show_header=False)
+    for key, value in fields.items():
+        table.add_row(key, value)
+    console.print(table)
