@@ -218,3 +218,20 @@ def test_stake_from_the_command_line_and_errors_name_the_cause(anvil, tmp_path: 
 def test_commands_without_a_deployment_say_so(anvil):
     result = memjit("worker", "status", "0x" + "ab" * 32, "--rpc", anvil.url)
     assert_one_line_error(result, "memjit deploy")
+
+
+@pytest.mark.anvil
+def test_a_chain_that_is_not_a_devnet_needs_a_real_key_and_has_no_faucet():
+    from protocol.chain.anvil import running_anvil
+
+    with running_anvil(chain_id=10) as op_like:
+        rpc = ["--rpc", op_like.url]
+        assert_one_line_error(
+            memjit("deploy", *rpc), "chain 10 is not a local devnet", "MEMJIT_PRIVATE_KEY"
+        )
+        # anvil's account 0, passed explicitly as a user would pass their own key.
+        key = {
+            "MEMJIT_PRIVATE_KEY": "0xac0974bec39a17e36ba4a6b4d238ff944bacb478cbed5efcae784d7bf4f2ff80"
+        }
+        assert memjit("deploy", *rpc, env=key).returncode == 0
+        assert_one_line_error(memjit("faucet", "1", *rpc, env=key), "SWTFaucetDisabled(chainId=10)")

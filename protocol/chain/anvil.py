@@ -53,7 +53,8 @@ def find_anvil() -> Path:
     )
 
 
-def anvil_command(port: int, host: str = "127.0.0.1") -> list[str]:
+def anvil_command(port: int, host: str = "127.0.0.1", chain_id: int | None = None) -> list[str]:
+    extra = ["--chain-id", str(chain_id)] if chain_id is not None else []
     return [
         str(find_anvil()),
         "--host",
@@ -64,6 +65,7 @@ def anvil_command(port: int, host: str = "127.0.0.1") -> list[str]:
         "optimism",
         "--block-base-fee-per-gas",
         "0",
+        *extra,
     ]
 
 
@@ -116,15 +118,21 @@ class AnvilProcess:
 
 
 def start_anvil(
-    port: int | None = None, log_file: Path | None = None, detach: bool = False
+    port: int | None = None,
+    log_file: Path | None = None,
+    detach: bool = False,
+    chain_id: int | None = None,
 ) -> AnvilProcess:
-    """Starts anvil on ``port`` (a free one if None) and waits until it answers."""
+    """Starts anvil on ``port`` (a free one if None) and waits until it answers. ``chain_id``
+    overrides anvil's 31337, e.g. to stand in for a chain that is not a devnet."""
     port = port or free_port()
     if port_in_use(port):
         raise ChainError(
             f"port {port} is already in use (another node running? `memjit chain down`)"
         )
-    command = [*anvil_command(port), "--silent"] if log_file is None else anvil_command(port)
+    command = anvil_command(port, chain_id=chain_id)
+    if log_file is None:
+        command.append("--silent")
     output = open(log_file, "ab") if log_file is not None else subprocess.DEVNULL  # noqa: SIM115
     try:
         process = subprocess.Popen(
@@ -147,9 +155,9 @@ def start_anvil(
 
 
 @contextlib.contextmanager
-def running_anvil(port: int | None = None) -> Iterator[AnvilProcess]:
+def running_anvil(port: int | None = None, chain_id: int | None = None) -> Iterator[AnvilProcess]:
     """anvil for the duration of a ``with`` block."""
-    anvil = start_anvil(port)
+    anvil = start_anvil(port, chain_id=chain_id)
     try:
         yield anvil
     finally:
