@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import enum
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -12,6 +13,7 @@ from eth_account.messages import encode_typed_data
 from eth_typing import ChecksumAddress
 from web3 import Web3
 from web3.contract import Contract
+from web3.contract.contract import ContractFunction
 
 from protocol.artifacts import load_artifact
 from protocol.chain.connection import Chain
@@ -159,26 +161,46 @@ class MemJitContracts:
         ``approve`` transaction goes first."""
         cap = encode_capability(capability)
         registry = self.registry.functions
-        if permit:
-            deadline = self._deadline()
-            v, r, s = self.sign_permit(signer, self.registry.address, stake_wei, deadline)
-            fn = registry.registerWithPermit(cid, stake_wei, cap, deadline, v, r, s)
-        else:
-            self.approve(signer, self.registry.address, stake_wei)
-            fn = registry.register(cid, stake_wei, cap)
-        result = transact(self.chain, signer, fn)
+        result = self._pull_stake(
+            signer,
+            stake_wei,
+            permit,
+            plain=registry.register(cid, stake_wei, cap),
+            with_permit=lambda *sig: registry.registerWithPermit(cid, stake_wei, cap, *sig),
+        )
         return worker_id(signer.address, cid), result
 
     def add_stake(
         self, signer: Signer, wid: bytes, amount_wei: int, permit: bool = True
     ) -> TxResult:
+        registry = self.registry.functions
+        return self._pull_stake(
+            signer,
+            amount_wei,
+            permit,
+            plain=registry.addStake(wid, amount_wei),
+            with_permit=lambda *sig: registry.addStakeWithPermit(wid, amount_wei, *sig),
+        )
+
+    def _pull_stake(
+        self,
+        signer: Signer,
+        amount_wei: int,
+        permit: bool,
+        plain: ContractFunction,
+        with_permit: Callable[..., ContractFunction],
+    ) -> TxResult:
+        """Sends a registry call that pulls ``amount_wei`` SWT from ``signer``: with
+        ``permit``, ``with_permit(deadline, v, r, s)`` carries an EIP-2612 signature; otherwise
+        an ``approve`` transaction goes first and ``plain`` follows."""
         if permit:
             deadline = self._deadline()
-            v, r, s = self.sign_permit(signer, self.registry.address, amount_wei, deadline)
-            fn = self.registry.functions.addStakeWithPermit(wid, amount_wei, deadline, v, r, s)
+            fn = with_permit(
+                deadline, *self.sign_permit(signer, self.registry.address, amount_wei, deadline)
+            )
         else:
             self.approve(signer, self.registry.address, amount_wei)
-            fn = self.registry.functions.addStake(wid, amount_wei)
+            fn = plain
         return transact(self.chain, signer, fn)
 
     def exit_worker(self, signer: Signer, wid: bytes) -> TxResult:

@@ -8,7 +8,7 @@ other refusal by the node (insufficient funds, bad nonce, ...) a :class:`ChainEr
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any, cast
@@ -123,15 +123,7 @@ def transact(
 
     ``gas`` skips estimation (which on the embedded chain re-runs the call ~10 times).
     """
-    extra = list(extra_abis)
-    with translate_errors(chain, extra):
-        params: TxParams = {"from": signer.address, "nonce": Nonce(_nonce(chain, signer))}
-        if gas is not None:
-            params["gas"] = gas
-        tx = fn.build_transaction(params)
-        if gas is None:
-            tx["gas"] = _with_margin(tx["gas"])
-        return _send(chain, signer, tx, extra)
+    return _build_and_send(chain, signer, fn.build_transaction, gas, list(extra_abis))
 
 
 def deploy(
@@ -143,26 +135,32 @@ def deploy(
 ) -> tuple[Contract, TxResult]:
     """Deploys ``artifact`` with constructor ``args``; returns the contract and the receipt."""
     factory = chain.w3.eth.contract(abi=artifact.abi, bytecode=artifact.bytecode)
-    with translate_errors(chain, [artifact.abi]):
-        params: TxParams = {"from": signer.address, "nonce": Nonce(_nonce(chain, signer))}
-        if gas is not None:
-            params["gas"] = gas
-        tx = factory.constructor(*args).build_transaction(params)
-        if gas is None:
-            tx["gas"] = _with_margin(tx["gas"])
-        result = _send(chain, signer, tx, [artifact.abi])
+    builder = factory.constructor(*args).build_transaction
+    result = _build_and_send(chain, signer, builder, gas, [artifact.abi])
     if result.contract_address is None:
         raise ChainError(f"deploying {artifact.name} produced no contract address")
     log.info("deployed %s at %s (gas %d)", artifact.name, result.contract_address, result.gas_used)
     return chain.w3.eth.contract(address=result.contract_address, abi=artifact.abi), result
 
 
-def _with_margin(estimate: int) -> int:
-    return int(estimate * GAS_MARGIN) + GAS_HEADROOM
-
-
-def _nonce(chain: Chain, signer: Signer) -> int:
-    return int(chain.w3.eth.get_transaction_count(signer.address, "pending"))
+def _build_and_send(
+    chain: Chain,
+    signer: Signer,
+    build: Callable[[TxParams], TxParams],
+    gas: int | None,
+    extra_abis: list[list[dict[str, Any]]],
+) -> TxResult:
+    """Fills in nonce, gas (the estimate plus a margin, unless ``gas`` is given) and fees,
+    then signs, sends and waits."""
+    with translate_errors(chain, extra_abis):
+        nonce = chain.w3.eth.get_transaction_count(signer.address, "pending")
+        params: TxParams = {"from": signer.address, "nonce": Nonce(int(nonce))}
+        if gas is not None:
+            params["gas"] = gas
+        tx = build(params)
+        if gas is None:
+            tx["gas"] = int(tx["gas"] * GAS_MARGIN) + GAS_HEADROOM
+        return _send(chain, signer, tx, extra_abis)
 
 
 def _send(
