@@ -24,7 +24,7 @@ from rich.table import Table
 from protocol.artifacts import load_artifact
 from protocol.chain.anvil import running_anvil
 from protocol.chain.connection import connect
-from protocol.chain.contracts import MemJitContracts, worker_id
+from protocol.chain.contracts import MemJitContracts, encode_capability, worker_id
 from protocol.chain.deployment import DeployConfig, deploy_memjit
 from protocol.chain.signers import devnet_signer
 from protocol.chain.transactions import call, deploy, transact
@@ -98,7 +98,7 @@ def measure() -> list[tuple[str, int]]:
         transact(
             chain,
             owners[5],
-            registry.functions.register("bafkrei-slash", 100 * SWT, CAP.encode().ljust(32, b"\0")),
+            registry.functions.register("bafkrei-slash", 100 * SWT, encode_capability(CAP)),
         )
         sid = worker_id(owners[5].address, "bafkrei-slash")
         rows.append(

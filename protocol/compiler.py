@@ -164,6 +164,7 @@ def compile_all(
     """Compiles every target. In check mode writes nothing and reports the artifacts whose
     committed copy differs from the fresh compile (or is missing, or is left over)."""
     root = root or find_project_root(Path.cwd())
+    targets = tuple(targets)
     written: list[str] = []
     stale: list[str] = []
     for target in targets:
@@ -189,5 +190,5 @@ def compile_all(
             else:
                 (folder / name).unlink()
                 written.append(rel + " (removed)")
-    log.info("compiled %d targets", len(tuple(targets)))
+    log.info("compiled %d targets", len(targets))
     return CompileReport(tuple(written), tuple(stale))

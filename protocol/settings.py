@@ -14,7 +14,7 @@ from __future__ import annotations
 import os
 import tomllib
 from collections.abc import Mapping
-from dataclasses import dataclass, fields, replace
+from dataclasses import dataclass, fields
 from pathlib import Path
 from typing import Any
 
@@ -69,9 +69,6 @@ class Settings:
         except (TypeError, ValueError) as exc:
             raise ConfigError(f"bad setting: {exc}") from exc
         return settings
-
-    def with_rpc(self, rpc_url: str | None) -> Settings:
-        return self if rpc_url is None else replace(self, rpc_url=rpc_url)
 
 
 def _coerce(kind: Any, name: str, value: Any) -> Any:

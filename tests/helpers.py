@@ -12,10 +12,11 @@ from protocol.artifacts import load_artifact_file
 from protocol.chain.connection import Chain, rpc_call
 from protocol.chain.signers import Signer
 from protocol.chain.transactions import deploy
+from protocol.units import WEI_PER_SWT
 
 ROOT = Path(__file__).resolve().parent.parent
 R = 21888242871839275222246405745257275088548364400416034343698204186575808495617
-SWT = 10**18
+SWT = WEI_PER_SWT
 
 
 def snapshot(chain: Chain) -> Any:

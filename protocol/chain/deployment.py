@@ -22,11 +22,11 @@ from protocol.chain.connection import Chain
 from protocol.chain.signers import Signer
 from protocol.chain.transactions import TxResult, deploy, transact
 from protocol.errors import ConfigError, NotDeployed
+from protocol.units import WEI_PER_SWT
 
 log = logging.getLogger(__name__)
 
 ZERO_ADDRESS = "0x0000000000000000000000000000000000000000"
-SWT_UNIT = 10**18
 
 
 @dataclass(frozen=True)
@@ -34,11 +34,11 @@ class DeployConfig:
     """Parameters fixed or initialised at deployment. Defaults suit a devnet demo."""
 
     #: Minimum stake to register a worker: the price of a Sybil identity.
-    min_stake_wei: int = 100 * SWT_UNIT
+    min_stake_wei: int = 100 * WEI_PER_SWT
     #: How long exiting stake stays slashable; longer than ``round_timeout_s``.
     unbonding_delay_s: int = 2 * 86_400
     #: SWT per score point: a perfect score used within the instant earns 100 × this.
-    base_rate_wei: int = SWT_UNIT // 10
+    base_rate_wei: int = WEI_PER_SWT // 10
     #: Scores below this are slashed and never rewarded.
     score_floor: int = 20
     #: Share of stake slashed below the floor, in basis points.

@@ -17,8 +17,9 @@ from protocol.cli.context import (
     signer_for,
     signer_options,
 )
-from protocol.cli.output import console, parse_swt, print_json, swt
-from protocol.errors import ChainError, ConfigError
+from protocol.cli.output import console, parse_amount, print_json
+from protocol.errors import ChainError
+from protocol.units import format_swt
 
 DEFAULT_PORT = 8545
 
@@ -35,12 +36,8 @@ def chain() -> None:
 )
 def chain_up(port: int, detach: bool) -> None:
     """Start anvil on 127.0.0.1 (chain id 31337, well-known funded accounts)."""
-    settings = load_settings()
-    if port_in_use(port):
-        raise ChainError(
-            f"port {port} is already in use (a node already running? `memjit chain down`)"
-        )
     if detach:
+        settings = load_settings()
         settings.home.mkdir(parents=True, exist_ok=True)
         log_file = settings.home / f"anvil-{port}.log"
         anvil = start_anvil(port, log_file=log_file, detach=True)
@@ -48,6 +45,10 @@ def chain_up(port: int, detach: bool) -> None:
         console.print(f"anvil running at {anvil.url} (pid {anvil.process.pid}, log {log_file})")
         console.print(f"stop it with: memjit chain down --port {port}")
         return
+    if port_in_use(port):  # start_anvil checks this itself for --detach
+        raise ChainError(
+            f"port {port} is already in use (another node running? `memjit chain down`)"
+        )
     console.print(f"anvil at http://127.0.0.1:{port} — Ctrl-C stops it")
     process = subprocess.Popen(anvil_command(port))
     try:
@@ -123,18 +124,15 @@ def deploy(
     verifier is generated: it can open rounds but not close them.
     """
     settings = load_settings()
-    try:
-        config = DeployConfig(
-            min_stake_wei=parse_swt(min_stake),
-            unbonding_delay_s=unbonding_delay,
-            base_rate_wei=parse_swt(base_rate),
-            score_floor=score_floor,
-            slash_bps=slash_bps,
-            min_population=min_population,
-            round_timeout_s=min(DeployConfig.round_timeout_s, max(unbonding_delay - 1, 1)),
-        )
-    except ValueError as exc:
-        raise ConfigError(str(exc)) from exc
+    config = DeployConfig(
+        min_stake_wei=parse_amount(min_stake),
+        unbonding_delay_s=unbonding_delay,
+        base_rate_wei=parse_amount(base_rate),
+        score_floor=score_floor,
+        slash_bps=slash_bps,
+        min_population=min_population,
+        round_timeout_s=min(DeployConfig.round_timeout_s, unbonding_delay - 1),
+    )
     chain_ = connect_chain(settings, rpc_url, embedded_default=False)
     signer = signer_for(chain_, keystore, account_index)
     result = deploy_memjit(chain_, signer, config)
@@ -153,5 +151,5 @@ def deploy(
     table.add_row("verifier", d.verifier or "none (rounds cannot close yet)")
     console.print(table)
     console.print(
-        f"deployer {d.deployer}; min stake {swt(config.min_stake_wei)}; recorded in {record}"
+        f"deployer {d.deployer}; min stake {format_swt(config.min_stake_wei)}; recorded in {record}"
     )

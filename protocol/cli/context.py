@@ -38,8 +38,8 @@ def signer_options(func: F) -> F:
     return func
 
 
-def load_settings(rpc_url: str | None = None) -> Settings:
-    return Settings.load(rpc_url=rpc_url)
+def load_settings() -> Settings:
+    return Settings.load()
 
 
 def connect_chain(settings: Settings, rpc_url: str | None, embedded_default: bool) -> Chain:

@@ -15,16 +15,16 @@ import click
 from rich.table import Table
 
 from protocol.chain.connection import Chain
-from protocol.chain.contracts import MemJitContracts
+from protocol.chain.contracts import MemJitContracts, WorkerInfo
 from protocol.chain.deployment import DeployConfig, deploy_memjit
 from protocol.chain.signers import devnet_signer
 from protocol.chain.transactions import TxResult
 from protocol.cid import cid_for
 from protocol.cli.context import connect_chain, load_settings, rpc_option
-from protocol.cli.output import console, print_json, short, swt
+from protocol.cli.output import console, print_json, short
 from protocol.errors import ConfigError
+from protocol.units import WEI_PER_SWT, format_swt
 
-SWT = 10**18
 CAPABILITY = "digits-8x8"
 
 
@@ -39,6 +39,13 @@ def _module(name: str) -> bytes:
 class Step:
     what: str
     tx: TxResult
+
+
+@dataclass(frozen=True)
+class DemoWorker:
+    name: str
+    owner: str
+    id: bytes
 
 
 @click.command()
@@ -73,36 +80,45 @@ def run_demo(chain: Chain, quiet: bool = False) -> dict[str, Any]:
     say(f"deployed SWT {d.swt}, WorkerRegistry {d.registry}, UtilityOracle {d.oracle}")
 
     for who, signer in (("alice", alice), ("bob", bob)):
-        steps.append(Step(f"faucet 1000 SWT to {who}", mj.faucet(signer, 1_000 * SWT)))
+        tx = mj.faucet(signer, 1_000 * WEI_PER_SWT)
+        steps.append(Step(f"faucet 1000 SWT to {who}", tx))
 
-    workers = [
-        ("alice", alice, "nearest-centroid", 150 * SWT, True),
-        ("alice", alice, "logistic-regression", 200 * SWT, True),
-        ("bob", bob, "small-mlp", 300 * SWT, False),
+    plan = [
+        ("alice", alice, "nearest-centroid", 150 * WEI_PER_SWT, True),
+        ("alice", alice, "logistic-regression", 200 * WEI_PER_SWT, True),
+        ("bob", bob, "small-mlp", 300 * WEI_PER_SWT, False),
     ]
-    registered: list[dict[str, Any]] = []
-    for who, signer, name, stake, permit in workers:
+    workers: list[DemoWorker] = []
+    for who, signer, name, stake, permit in plan:
         cid = cid_for(_module(name))
         wid, tx = mj.register_worker(signer, cid, stake, CAPABILITY, permit=permit)
         how = "permit: 1 tx" if permit else "approve + register: 2 tx"
         steps.append(Step(f"{who} registers {name} ({how})", tx))
-        registered.append({"name": name, "owner": who, "id": "0x" + wid.hex(), "cid": cid})
-    first = bytes.fromhex(registered[0]["id"][2:])
-    steps.append(Step("alice adds 50 SWT stake (permit)", mj.add_stake(alice, first, 50 * SWT)))
+        workers.append(DemoWorker(name, who, wid))
+    tx = mj.add_stake(alice, workers[0].id, 50 * WEI_PER_SWT)
+    steps.append(Step("alice adds 50 SWT stake (permit)", tx))
 
     total = mj.total_staked()
     held = mj.balance_of(d.registry)
     if total != held:
         raise AssertionError(f"stake books broken: totalStaked {total} != registry balance {held}")
 
+    infos = [mj.worker(w.id) for w in workers]
     if not quiet:
-        _print_tables(mj, registered, steps, total)
+        _print_tables(workers, infos, steps, total)
     return {
         "chain_id": chain.chain_id,
         "contracts": {"SWT": d.swt, "WorkerRegistry": d.registry, "UtilityOracle": d.oracle},
         "workers": [
-            {**w, "stake_wei": str(mj.worker(bytes.fromhex(w["id"][2:])).stake), "status": "active"}
-            for w in registered
+            {
+                "name": w.name,
+                "owner": w.owner,
+                "id": "0x" + w.id.hex(),
+                "cid": info.cid,
+                "stake_wei": str(info.stake),
+                "status": info.status.name.lower(),
+            }
+            for w, info in zip(workers, infos, strict=True)
         ],
         "total_staked_wei": str(total),
         "transactions": [
@@ -112,7 +128,7 @@ def run_demo(chain: Chain, quiet: bool = False) -> dict[str, Any]:
 
 
 def _print_tables(
-    mj: MemJitContracts, registered: list[dict[str, Any]], steps: list[Step], total: int
+    workers: list[DemoWorker], infos: list[WorkerInfo], steps: list[Step], total: int
 ) -> None:
     tx_table = Table(title="transactions")
     tx_table.add_column("step")
@@ -125,16 +141,15 @@ def _print_tables(
     table = Table(title="worker registry")
     for column in ("worker", "owner", "id", "CID", "capability", "stake", "status"):
         table.add_column(column)
-    for w in registered:
-        info = mj.worker(bytes.fromhex(w["id"][2:]))
+    for w, info in zip(workers, infos, strict=True):
         table.add_row(
-            w["name"],
-            w["owner"],
-            short(w["id"]),
-            short(w["cid"], 8),
+            w.name,
+            w.owner,
+            short(w.id),
+            short(info.cid, 8),
             info.capability,
-            swt(info.stake),
+            format_swt(info.stake),
             info.status.name.lower(),
         )
     console.print(table)
-    console.print(f"total staked {swt(total)} = the registry's SWT balance")
+    console.print(f"total staked {format_swt(total)} = the registry's SWT balance")

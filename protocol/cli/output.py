@@ -8,13 +8,19 @@ from typing import Any
 
 from rich.console import Console
 
-from protocol.units import format_swt, parse_swt
+from protocol.errors import ConfigError
+from protocol.units import parse_swt
 
 console = Console()
 err_console = Console(stderr=True)
 
-swt = format_swt
-__all__ = ["console", "err_console", "parse_swt", "print_json", "short", "swt"]
+
+def parse_amount(text: str) -> int:
+    """An SWT amount given on the command line, in wei; a ConfigError names a bad one."""
+    try:
+        return parse_swt(text)
+    except ValueError as exc:
+        raise ConfigError(str(exc)) from exc
 
 
 def short(data: bytes | str, keep: int = 6) -> str:

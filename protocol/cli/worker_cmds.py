@@ -10,7 +10,7 @@ from pathlib import Path
 import click
 from rich.table import Table
 
-from protocol.chain.contracts import MemJitContracts
+from protocol.chain.contracts import MemJitContracts, WorkerStatus
 from protocol.chain.deployment import load_deployment
 from protocol.cli.context import (
     connect_chain,
@@ -19,8 +19,9 @@ from protocol.cli.context import (
     signer_for,
     signer_options,
 )
-from protocol.cli.output import console, parse_swt, print_json, swt
+from protocol.cli.output import console, parse_amount, print_json
 from protocol.errors import ConfigError
+from protocol.units import format_swt
 
 RPC_HELP = "JSON-RPC endpoint [default: the configured one, http://127.0.0.1:8545]."
 
@@ -31,13 +32,6 @@ def _contracts(rpc_url: str | None) -> MemJitContracts:
     return MemJitContracts(chain, load_deployment(settings.deployments_file, chain))
 
 
-def _amount(text: str) -> int:
-    try:
-        return parse_swt(text)
-    except ValueError as exc:
-        raise ConfigError(str(exc)) from exc
-
-
 @click.command()
 @click.argument("amount")
 @rpc_option(RPC_HELP)
@@ -46,9 +40,9 @@ def faucet(amount: str, rpc_url: str | None, keystore: Path | None, account_inde
     """Mint AMOUNT test SWT to the signer (local devnets only, 100000 at most)."""
     mj = _contracts(rpc_url)
     signer = signer_for(mj.chain, keystore, account_index)
-    tx = mj.faucet(signer, _amount(amount))
+    tx = mj.faucet(signer, parse_amount(amount))
     console.print(
-        f"{signer.address} now holds {swt(mj.balance_of(signer.address))} (tx {tx.tx_hash})"
+        f"{signer.address} now holds {format_swt(mj.balance_of(signer.address))} (tx {tx.tx_hash})"
     )
 
 
@@ -82,7 +76,7 @@ def worker_register(
     """Register a worker and bond its stake (one signature, one transaction)."""
     mj = _contracts(rpc_url)
     signer = signer_for(mj.chain, keystore, account_index)
-    wid, tx = mj.register_worker(signer, cid, _amount(stake), capability, permit=not no_permit)
+    wid, tx = mj.register_worker(signer, cid, parse_amount(stake), capability, permit=not no_permit)
     if as_json:
         print_json({"worker_id": "0x" + wid.hex(), "tx_hash": tx.tx_hash, "gas_used": tx.gas_used})
         return
@@ -104,14 +98,14 @@ def worker_status(worker_id: str, rpc_url: str | None, as_json: bool) -> None:
         raise ConfigError(f"worker id must be 0x followed by 64 hex digits, got {worker_id!r}")
     mj = _contracts(rpc_url)
     info = mj.worker(wid)
-    if info.status.name == "NONE":
+    if info.status == WorkerStatus.NONE:
         raise ConfigError(f"no worker 0x{text} in the registry at {mj.registry.address}")
     fields = {
         "owner": info.owner,
         "status": info.status.name.lower(),
         "cid": info.cid,
         "capability": info.capability,
-        "stake": swt(info.stake),
+        "stake": format_swt(info.stake),
         "last score": str(info.last_score),
         "usefulness": f"{info.usefulness / 100:.2f}",
         "rounds scored": str(info.rounds_scored),
