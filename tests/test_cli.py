@@ -116,36 +116,17 @@ def test_bad_private_key_is_named(anvil):
     assert_one_line_error(result, "MEMJIT_PRIVATE_KEY", "32 bytes")
 
 
-def new_keystore(folder: Path, password: str) -> Path:
-    keystore = folder / "key.json"
-    keystore.write_text(json.dumps(Account.encrypt(Account.create().key, password)))
-    return keystore
-
-
-def test_keystore_with_wrong_password_is_refused(anvil, tmp_path: Path):
-    keystore = new_keystore(tmp_path, "right")
-    result = memjit(
-        "deploy",
-        "--rpc",
-        anvil.url,
-        "--keystore",
-        str(keystore),
-        env={"MEMJIT_KEYSTORE_PASSWORD": "wrong"},
-    )
-    assert_one_line_error(result, "wrong password")
-
-
-def test_unfunded_keystore_account_gets_a_clear_refusal(anvil, tmp_path: Path):
-    keystore = new_keystore(tmp_path, "pw")
-    result = memjit(
-        "deploy",
-        "--rpc",
-        anvil.url,
-        "--keystore",
-        str(keystore),
-        env={"MEMJIT_KEYSTORE_PASSWORD": "pw"},
-    )
-    assert_one_line_error(result, "insufficient funds")
+@pytest.mark.parametrize(
+    "given,expected",
+    [("wrong", "wrong password"), ("right", "insufficient funds")],
+    ids=["wrong-password", "unfunded-account"],
+)
+def test_keystore_problems_are_one_clear_line(anvil, tmp_path: Path, given: str, expected: str):
+    keystore = tmp_path / "key.json"
+    keystore.write_text(json.dumps(Account.encrypt(Account.create().key, "right")))
+    env = {"MEMJIT_KEYSTORE_PASSWORD": given}
+    result = memjit("deploy", "--rpc", anvil.url, "--keystore", str(keystore), env=env)
+    assert_one_line_error(result, expected)
 
 
 def test_chain_up_detached_then_down(tmp_path: Path):

@@ -15,7 +15,7 @@ from protocol.chain.deployment import deploy_memjit
 from protocol.chain.transactions import TxResult, call, transact
 from protocol.errors import ContractReverted
 from tests.conftest import TEST_CONFIG, World
-from tests.helpers import SWT, R, advance_time, fake_proof, now
+from tests.helpers import SWT, R, advance_time, fake_proof
 
 CAP = "digits-8x8"
 REQUEST, EVALUATION, OUTPUTS = 111, 222, 333
@@ -357,4 +357,3 @@ def test_params_are_validated_and_admin_only(world: World):
         assert err.value.error_args["name"] == name
     with pytest.raises(ContractReverted, match="AccessControlUnauthorizedAccount"):
         transact(world.chain, world.owners[0], oracle.setParams(_params(world)))
-    assert now(world.chain) > 0
