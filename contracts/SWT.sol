@@ -51,7 +51,8 @@ contract SWT is ERC20, ERC20Permit, ERC20Votes, ISWT {
 
     /// @inheritdoc ISWT
     function mint(address to, uint256 amount) external {
-        if (msg.sender != _minter || _minter == address(0)) revert SWTUnauthorizedMinter(msg.sender, _minter);
+        // Before setMinter the minter is zero, which no caller can be.
+        if (msg.sender != _minter) revert SWTUnauthorizedMinter(msg.sender, _minter);
         _mint(to, amount);
     }
 

@@ -62,9 +62,8 @@ contract WorkerRegistry is IWorkerRegistry, Ownable, ReentrancyGuardTransient {
     //////////////////////////////////////////////////////////////*/
 
     modifier onlyOracle() {
-        if (msg.sender != _oracle || _oracle == address(0)) {
-            revert WorkerRegistryUnauthorizedOracle(msg.sender, _oracle);
-        }
+        // Before setOracle the oracle is zero, which no caller can be.
+        if (msg.sender != _oracle) revert WorkerRegistryUnauthorizedOracle(msg.sender, _oracle);
         _;
     }
 
