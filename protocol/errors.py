@@ -6,12 +6,27 @@ CLI above all) can catch one class and show one line::
     MemJitError
     ├── ConfigError        bad settings, keys, deployment files
     ├── CompileError       the Solidity toolchain failed or artifacts are stale
-    └── ChainError         talking to a chain failed
-        ├── RpcUnavailable     the node cannot be reached
-        ├── ContractReverted   a call or transaction reverted (custom error decoded)
-        └── NotDeployed        no deployment is known for this chain
+    ├── ChainError         talking to a chain failed
+    │   ├── RpcUnavailable     the node cannot be reached
+    │   ├── ContractReverted   a call or transaction reverted (custom error decoded)
+    │   └── NotDeployed        no deployment is known for this chain
+    ├── StoreError         the content store failed
+    │   ├── ContentNotFound    no block for the CID
+    │   ├── ContentMismatch    fetched bytes do not hash to the CID (nothing is cached)
+    │   ├── ContentTooLarge    more than one block; MemJit does not chunk
+    │   ├── BadCid             not a CID MemJit can verify
+    │   └── StoreUnavailable   the IPFS node cannot be reached
+    ├── BuildError         a worker could not be built from source or weights
+    └── SandboxError       a worker run failed (the worker scores zero; the node goes on)
+        ├── InvalidModule      not valid WebAssembly, or the worker ABI is not met
+        ├── ForbiddenImport    the module imports something not allow-listed
+        ├── OutOfFuel          the fuel budget ran out
+        ├── OutOfMemory        the memory cap was reached
+        ├── Timeout            the wall-clock deadline passed
+        ├── WorkerTrap         the worker trapped (unreachable, bad memory access, ...)
+        └── BadOutput          the output breaks the ABI or the output cap
 
-Third-party exceptions (web3, requests, solcx) are translated into these at the boundary.
+Third-party exceptions (web3, requests, solcx, wasmtime, ipfshttpclient) are translated into these at the boundary.
 """
 
 from __future__ import annotations
@@ -70,3 +85,85 @@ def _show(value: Any) -> str:
     if isinstance(value, bytes | bytearray):
         return "0x" + bytes(value).hex()
     return str(value)
+
+
+class StoreError(MemJitError):
+    """The content store failed."""
+
+
+class ContentNotFound(StoreError):
+    """The store holds no content for the CID."""
+
+
+class ContentMismatch(StoreError):
+    """Bytes fetched for a CID do not hash to it; they were discarded."""
+
+
+class ContentTooLarge(StoreError):
+    """The content exceeds one block (MemJit stores single-block content only)."""
+
+
+class BadCid(StoreError):
+    """The text is not a CID MemJit can verify (CIDv1, raw codec, sha2-256 or BLAKE3)."""
+
+
+class StoreUnavailable(StoreError):
+    """The IPFS node cannot be reached or answered with an error."""
+
+
+class BuildError(MemJitError):
+    """A worker module could not be built from source or weights."""
+
+
+class SandboxError(MemJitError):
+    """A worker run failed. ``fuel_used`` is what the run burned before failing (0 when it
+    never started)."""
+
+    #: Short stable name for tables and JSON (``out-of-fuel``, ``timeout``, ...).
+    kind = "sandbox-error"
+
+    def __init__(self, message: str, fuel_used: int = 0) -> None:
+        super().__init__(message)
+        self.fuel_used = fuel_used
+
+
+class InvalidModule(SandboxError):
+    """Not valid WebAssembly, or the module does not implement the worker ABI."""
+
+    kind = "invalid-module"
+
+
+class ForbiddenImport(SandboxError):
+    """The module imports a function that is not on the allow-list."""
+
+    kind = "forbidden-import"
+
+
+class OutOfFuel(SandboxError):
+    """The run used up its fuel budget."""
+
+    kind = "out-of-fuel"
+
+
+class OutOfMemory(SandboxError):
+    """The run hit the memory cap."""
+
+    kind = "out-of-memory"
+
+
+class Timeout(SandboxError):
+    """The run passed its wall-clock deadline."""
+
+    kind = "timeout"
+
+
+class WorkerTrap(SandboxError):
+    """The worker trapped: ``unreachable``, an out-of-bounds access, a division by zero..."""
+
+    kind = "trap"
+
+
+class BadOutput(SandboxError):
+    """The worker returned an output that breaks the ABI or exceeds the output cap."""
+
+    kind = "bad-output"

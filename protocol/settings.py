@@ -16,11 +16,16 @@ import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, fields
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
+from protocol.cid import HashFunction
 from protocol.errors import ConfigError
+from protocol.units import parse_size
 
 DEFAULT_RPC_URL = "http://127.0.0.1:8545"
+DEFAULT_IPFS_API = "/ip4/127.0.0.1/tcp/5001/http"
+
+StoreKind = Literal["local", "kubo"]
 
 
 @dataclass(frozen=True)
@@ -33,6 +38,45 @@ class Settings:
     rpc_url: str = DEFAULT_RPC_URL
     #: Seconds to wait for one JSON-RPC answer.
     rpc_timeout_s: float = 30.0
+    #: Content store: ``local`` (a directory under home) or ``kubo`` (an IPFS node's RPC).
+    store: StoreKind = "local"
+    #: The IPFS node's RPC API as a multiaddr (kubo's default port).
+    ipfs_api: str = DEFAULT_IPFS_API
+    #: Seconds to wait for the IPFS node.
+    ipfs_timeout_s: float = 30.0
+    #: Hash for new CIDs: ``sha2-256`` (what ``ipfs add`` uses) or ``blake3``.
+    hash_function: HashFunction = "sha2-256"
+    #: In-memory budget for compiled modules (sizes accept units: ``1GB``, ``256MiB``).
+    cache_memory_bytes: int = 1_000_000_000
+    #: Fuel (WebAssembly instructions, roughly) one run may burn.
+    fuel_limit: int = 1_000_000_000
+    #: Linear-memory cap of one run.
+    memory_limit_bytes: int = 64 * 1024 * 1024
+    #: Wall-clock deadline of one run.
+    deadline_s: float = 5.0
+    #: Largest output one run may return.
+    output_limit_bytes: int = 1024 * 1024
+
+    def __post_init__(self) -> None:
+        if self.store not in ("local", "kubo"):
+            raise ConfigError(f"setting store must be local or kubo, got {self.store!r}")
+        if self.hash_function not in ("sha2-256", "blake3"):
+            raise ConfigError(
+                f"setting hash_function must be sha2-256 or blake3, got {self.hash_function!r}"
+            )
+        for name in ("fuel_limit", "memory_limit_bytes", "output_limit_bytes", "deadline_s"):
+            if getattr(self, name) <= 0:
+                raise ConfigError(f"setting {name} must be positive")
+
+    @property
+    def blocks_dir(self) -> Path:
+        """The local content store."""
+        return self.home / "store"
+
+    @property
+    def cache_dir(self) -> Path:
+        """Serialized compiled modules and their usage statistics."""
+        return self.home / "cache"
 
     @property
     def deployments_file(self) -> Path:
@@ -72,9 +116,28 @@ class Settings:
 
 
 def _coerce(kind: Any, name: str, value: Any) -> Any:
+    if kind in ("int", int):
+        try:
+            return parse_size(value) if name.endswith("_bytes") else _whole(value)
+        except ValueError as exc:
+            raise ConfigError(f"setting {name} must be a whole number, got {value!r}") from exc
     if kind in ("float", float):
         try:
             return float(value)
         except ValueError as exc:
             raise ConfigError(f"setting {name} must be a number, got {value!r}") from exc
     return str(value)
+
+
+def _whole(value: Any) -> int:
+    """``1000``, ``"1000"``, ``"1e9"`` or ``"1_000_000"`` → int; ValueError for fractions."""
+    if isinstance(value, int):
+        return value
+    text = str(value).replace("_", "")
+    try:
+        return int(text)
+    except ValueError:
+        number = float(text)
+        if not number.is_integer():
+            raise ValueError(f"{value!r} is not whole") from None
+        return int(number)

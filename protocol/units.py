@@ -28,3 +28,45 @@ def parse_swt(text: str) -> int:
     if wei != wei.to_integral_value():
         raise ValueError(f"SWT has 18 decimals at most: {text!r}")
     return int(wei)
+
+
+_SIZE_UNITS = {
+    "": 1,
+    "b": 1,
+    "kb": 1000,
+    "mb": 1000**2,
+    "gb": 1000**3,
+    "kib": 1024,
+    "mib": 1024**2,
+    "gib": 1024**3,
+}
+
+
+def parse_size(text: str | int) -> int:
+    """``"1GB"``, ``"64MiB"``, ``"512kb"`` or ``4096`` → bytes; ValueError for anything else."""
+    if isinstance(text, int):
+        if text < 0:
+            raise ValueError(f"not a size: {text}")
+        return text
+    cleaned = text.strip().lower().replace(" ", "").replace("_", "")
+    number = cleaned.rstrip("kmgib")
+    unit = cleaned[len(number) :]
+    if unit not in _SIZE_UNITS:
+        raise ValueError(f"not a size: {text!r} (try 64MiB or 1GB)")
+    try:
+        value = Decimal(number)
+    except InvalidOperation as exc:
+        raise ValueError(f"not a size: {text!r} (try 64MiB or 1GB)") from exc
+    if not value.is_finite() or value < 0:
+        raise ValueError(f"not a size: {text!r}")
+    return int(value * _SIZE_UNITS[unit])
+
+
+def format_size(size_bytes: int) -> str:
+    """``1.5 MiB``: binary units, one decimal."""
+    value = float(size_bytes)
+    for unit in ("B", "KiB", "MiB", "GiB"):
+        if value < 1024 or unit == "GiB":
+            return f"{size_bytes} B" if unit == "B" else f"{value:.1f} {unit}"
+        value /= 1024
+    raise AssertionError("unreachable")

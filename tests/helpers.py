@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -65,3 +68,36 @@ def fake_proof(signals: list[int]) -> tuple[list[int], list[list[int]], list[int
     """The proof HashCheckVerifier accepts for ``signals``: binds them, proves nothing."""
     digest = keccak(b"".join(int(s).to_bytes(32, "big") for s in signals))
     return [int.from_bytes(digest, "big") % R, 0], [[0, 0], [0, 0]], [0, 0]
+
+
+def wat_module(path: str) -> bytes:
+    """A test or example worker, built from its WAT under the repository root."""
+    import wasmtime
+
+    return bytes(wasmtime.wat2wasm((ROOT / path).read_text()))
+
+
+def memjit(
+    *args: str, env: dict[str, str] | None = None, timeout: float = 300, stdin: str | None = None
+) -> subprocess.CompletedProcess[str]:
+    """Run the `memjit` CLI as a user would, in a subprocess at the repository root."""
+    full_env = {**os.environ, **(env or {})}
+    return subprocess.run(
+        [sys.executable, "-m", "protocol.cli.main", *args],
+        capture_output=True,
+        text=True,
+        env=full_env,
+        timeout=timeout,
+        cwd=ROOT,
+        input=stdin,
+        stdin=subprocess.DEVNULL if stdin is None else None,
+    )
+
+
+def assert_one_line_error(result: subprocess.CompletedProcess[str], *needles: str) -> None:
+    assert result.returncode != 0
+    assert "Traceback" not in result.stderr
+    lines = [line for line in result.stderr.splitlines() if line.strip()]
+    assert len(lines) == 1, result.stderr
+    for needle in needles:
+        assert needle.lower() in lines[0].lower(), lines[0]

@@ -3,39 +3,12 @@
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 from eth_account import Account
 
-from tests.helpers import ROOT
-
-
-def memjit(
-    *args: str, env: dict[str, str] | None = None, timeout: float = 300
-) -> subprocess.CompletedProcess[str]:
-    full_env = {**os.environ, **(env or {})}
-    return subprocess.run(
-        [sys.executable, "-m", "protocol.cli.main", *args],
-        capture_output=True,
-        text=True,
-        env=full_env,
-        timeout=timeout,
-        cwd=ROOT,
-        stdin=subprocess.DEVNULL,
-    )
-
-
-def assert_one_line_error(result: subprocess.CompletedProcess[str], *needles: str) -> None:
-    assert result.returncode != 0
-    assert "Traceback" not in result.stderr
-    lines = [line for line in result.stderr.splitlines() if line.strip()]
-    assert len(lines) == 1, result.stderr
-    for needle in needles:
-        assert needle.lower() in lines[0].lower(), lines[0]
+from tests.helpers import assert_one_line_error, memjit
 
 
 @pytest.mark.parametrize(
@@ -52,6 +25,15 @@ def assert_one_line_error(result: subprocess.CompletedProcess[str], *needles: st
         ["worker"],
         ["worker", "register"],
         ["worker", "status"],
+        ["worker", "run"],
+        ["worker", "build"],
+        ["worker", "eval"],
+        ["store"],
+        ["store", "put"],
+        ["store", "get"],
+        ["cache"],
+        ["cache", "stats"],
+        ["cache", "purge"],
     ],
 )
 def test_every_command_has_help(command: list[str]):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import sys
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any, TypeVar
@@ -11,6 +12,7 @@ import click
 
 from protocol.chain.connection import Chain, connect
 from protocol.chain.signers import Signer, resolve_signer
+from protocol.errors import ConfigError
 from protocol.settings import Settings
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -38,8 +40,26 @@ def signer_options(func: F) -> F:
     return func
 
 
-def load_settings() -> Settings:
-    return Settings.load()
+def load_settings(**overrides: Any) -> Settings:
+    """Settings from file and environment; ``overrides`` (command-line flags) win when set."""
+    return Settings.load(**overrides)
+
+
+def store_options(func: F) -> F:
+    """``--store`` and ``--ipfs-api``: which content store a command uses."""
+    func = click.option(
+        "--ipfs-api",
+        metavar="MULTIADDR",
+        default=None,
+        help="IPFS RPC API for --store kubo [default: /ip4/127.0.0.1/tcp/5001/http].",
+    )(func)
+    func = click.option(
+        "--store",
+        type=click.Choice(["local", "kubo"]),
+        default=None,
+        help="Content store [default: the configured one, local].",
+    )(func)
+    return func
 
 
 def connect_chain(settings: Settings, rpc_url: str | None, embedded_default: bool) -> Chain:
@@ -56,3 +76,13 @@ def signer_for(chain: Chain, keystore: Path | None, account_index: int) -> Signe
     return resolve_signer(
         chain, os.environ, keystore=keystore, account_index=account_index, prompt=prompt
     )
+
+
+def read_input(file: Path) -> bytes:
+    """The bytes of ``file``, or of stdin for ``-``; a ConfigError names an unreadable file."""
+    if str(file) == "-":
+        return sys.stdin.buffer.read()
+    try:
+        return file.read_bytes()
+    except OSError as exc:
+        raise ConfigError(f"cannot read {file}: {exc.strerror or exc}") from exc

@@ -18,6 +18,8 @@ from protocol.cli.chain_cmds import chain, deploy
 from protocol.cli.compile_cmd import compile_contracts
 from protocol.cli.demo import demo
 from protocol.cli.output import err_console
+from protocol.cli.run_cmds import worker_build, worker_eval, worker_run
+from protocol.cli.store_cmds import cache, store
 from protocol.cli.worker_cmds import faucet, worker
 from protocol.errors import MemJitError
 
@@ -42,6 +44,11 @@ cli.add_command(deploy)
 cli.add_command(demo)
 cli.add_command(faucet)
 cli.add_command(worker)
+cli.add_command(store)
+cli.add_command(cache)
+worker.add_command(worker_run)
+worker.add_command(worker_build)
+worker.add_command(worker_eval)
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -32,3 +32,8 @@ def short(data: bytes | str, keep: int = 6) -> str:
 def print_json(data: Any) -> None:
     json.dump(data, sys.stdout, indent=2, sort_keys=True)
     sys.stdout.write("\n")
+
+
+def short_cid(cid: str, keep: int = 8) -> str:
+    """``bafkreid…vy2ea``: a CID's start and end, for narrow tables."""
+    return cid if len(cid) <= 2 * keep + 1 else f"{cid[: keep + 4]}…{cid[-keep:]}"
