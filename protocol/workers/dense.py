@@ -16,7 +16,8 @@ A model file is JSON (``memjit-dense/1``)::
     }
 
 The worker reads items of ``input_size`` bytes (each byte ``b`` becomes ``b × input_scale``),
-runs the layers (``y = W·x + b``, then the activation) in 32-bit floats, and writes one byte
+runs the layers (``y = W·x + b``, then the activation) in 32-bit floats (SIMD, in a fixed
+summation order), and writes one byte
 per item: the index of the largest final output (so at most 256 classes). Linear models are
 one layer; nearest-centroid is one too (``argmin ‖x−c‖² = argmax 2c·x − ‖c‖²``); an input
 standardizer folds into the first layer's weights.
@@ -215,27 +216,44 @@ _TEMPLATE = """\
     (local.get $ptr))
 
   ;; y[o] = act(bias[o] + sum_i w[o][i] * x[i]); the bias follows the weights at $w.
+  ;; Four lanes of partial sums (f32x4), then a scalar tail: a fixed order, so every node
+  ;; gets the same bits.
   (func $dense (param $w i32) (param $x i32) (param $y i32)
                (param $n_in i32) (param $n_out i32) (param $relu i32)
-    (local $o i32) (local $i i32) (local $row i32) (local $acc f32) (local $bias i32)
+    (local $o i32) (local $wp i32) (local $xp i32) (local $x4 i32) (local $xn i32)
+    (local $bias i32) (local $lanes v128) (local $acc f32)
     (local.set $bias (i32.add (local.get $w)
                               (i32.shl (i32.mul (local.get $n_in) (local.get $n_out)) (i32.const 2))))
+    (local.set $x4 (i32.add (local.get $x) (i32.shl (i32.and (local.get $n_in) (i32.const -4)) (i32.const 2))))
+    (local.set $xn (i32.add (local.get $x) (i32.shl (local.get $n_in) (i32.const 2))))
+    (local.set $wp (local.get $w))
     (block $rows_done
       (loop $rows
         (br_if $rows_done (i32.ge_u (local.get $o) (local.get $n_out)))
-        (local.set $acc (f32.load (i32.add (local.get $bias) (i32.shl (local.get $o) (i32.const 2)))))
-        (local.set $row (i32.add (local.get $w)
-                                 (i32.shl (i32.mul (local.get $o) (local.get $n_in)) (i32.const 2))))
-        (local.set $i (i32.const 0))
-        (block $cols_done
-          (loop $cols
-            (br_if $cols_done (i32.ge_u (local.get $i) (local.get $n_in)))
-            (local.set $acc
-              (f32.add (local.get $acc)
-                       (f32.mul (f32.load (i32.add (local.get $row) (i32.shl (local.get $i) (i32.const 2))))
-                                (f32.load (i32.add (local.get $x) (i32.shl (local.get $i) (i32.const 2)))))))
-            (local.set $i (i32.add (local.get $i) (i32.const 1)))
-            (br $cols)))
+        (local.set $lanes (f32x4.splat (f32.const 0)))
+        (local.set $xp (local.get $x))
+        (block $quads_done
+          (loop $quads
+            (br_if $quads_done (i32.ge_u (local.get $xp) (local.get $x4)))
+            (local.set $lanes (f32x4.add (local.get $lanes)
+                                         (f32x4.mul (v128.load (local.get $wp)) (v128.load (local.get $xp)))))
+            (local.set $wp (i32.add (local.get $wp) (i32.const 16)))
+            (local.set $xp (i32.add (local.get $xp) (i32.const 16)))
+            (br $quads)))
+        (local.set $acc
+          (f32.add (f32.load (i32.add (local.get $bias) (i32.shl (local.get $o) (i32.const 2))))
+                   (f32.add (f32.add (f32x4.extract_lane 0 (local.get $lanes))
+                                     (f32x4.extract_lane 1 (local.get $lanes)))
+                            (f32.add (f32x4.extract_lane 2 (local.get $lanes))
+                                     (f32x4.extract_lane 3 (local.get $lanes))))))
+        (block $tail_done
+          (loop $tail
+            (br_if $tail_done (i32.ge_u (local.get $xp) (local.get $xn)))
+            (local.set $acc (f32.add (local.get $acc)
+                                     (f32.mul (f32.load (local.get $wp)) (f32.load (local.get $xp)))))
+            (local.set $wp (i32.add (local.get $wp) (i32.const 4)))
+            (local.set $xp (i32.add (local.get $xp) (i32.const 4)))
+            (br $tail)))
         (if (local.get $relu)
           (then (local.set $acc (f32.max (local.get $acc) (f32.const 0)))))
         (f32.store (i32.add (local.get $y) (i32.shl (local.get $o) (i32.const 2))) (local.get $acc))
