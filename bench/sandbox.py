@@ -132,7 +132,7 @@ def measure(quick: bool) -> list[dict[str, object]]:
             # a cache with no memory budget serves every load from disk
             disk_only = ModuleCache(vm, Path(tmp) / "c", memory_budget_bytes=0)
 
-            def restart(cache: ModuleCache = disk_only, data: bytes = data) -> None:
+            def restart(cache: ModuleCache = disk_only, data: bytes = data, cid: str = cid) -> None:
                 module = cache.get(cid)
                 assert module is not None
                 vm.run(module, data)

@@ -12,6 +12,7 @@ from protocol.errors import SandboxError
 from protocol.sandbox import DarwinVM, Limits, ModuleCache, RunResult
 from protocol.settings import Settings
 from protocol.store import ContentStore, open_store
+from protocol.workers.build import SourceKind, build_source
 
 
 @dataclass(frozen=True)
@@ -55,6 +56,11 @@ class WorkerRuntime:
         stored = self.store.put(wasm)
         assert stored == cid
         return cid
+
+    def publish_source(self, source: bytes, kind: SourceKind) -> str:
+        """Compile on demand: build ``source`` (WAT, C, or dense weights), publish the module,
+        return its CID."""
+        return self.publish(build_source(source, kind))
 
     def run(self, worker: LoadedWorker, data: bytes, limits: Limits | None = None) -> RunResult:
         """Run ``worker`` on ``data`` and record the outcome; sandbox errors propagate."""

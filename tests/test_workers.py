@@ -168,3 +168,23 @@ def test_training_reproduces_the_committed_test_set_and_accuracies(tmp_path: Pat
         fresh = json.loads((tmp_path / f"{name}.json").read_text())["trained"]
         committed = json.loads((MODELS / f"{name}.json").read_text())["trained"]
         assert fresh == committed, name
+
+
+def test_a_request_can_carry_source_instead_of_a_cid(tmp_path: Path):
+    from protocol.cid import cid_for
+    from protocol.runtime import WorkerRuntime
+    from protocol.settings import Settings
+
+    settings = Settings.load(env={"MEMJIT_HOME": str(tmp_path)})
+    with WorkerRuntime.from_settings(settings) as runtime:
+        source = (ROOT / "workers/basic/echo.wat").read_bytes()
+        cid = runtime.publish_source(source, "wat")
+        assert runtime.store.has(cid)
+        assert cid == cid_for(compile_wat(source.decode()))
+        assert runtime.run(runtime.fetch_module(cid), b"on demand").output == b"on demand"
+        weights = (MODELS / "centroid.json").read_bytes()
+        assert runtime.publish_source(weights, "dense") == cid_for(
+            build_file(MODELS / "centroid.json")
+        )
+        with pytest.raises(BuildError, match="not a readable JSON model"):
+            runtime.publish_source(b"{", "dense")

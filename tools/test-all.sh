@@ -7,11 +7,16 @@ cd "$(dirname "$0")/.."
 
 step() { printf '\n==> %s\n' "$*"; }
 
-step "system packages (Node.js for solc-js and anvil)"
+step "system packages (Node.js for solc-js, anvil and js-ipfs; clang + lld for C workers)"
 missing=()
 command -v node >/dev/null 2>&1 || missing+=(nodejs)
 command -v npm >/dev/null 2>&1 || missing+=(npm)
 python3 -c 'import venv, ensurepip' >/dev/null 2>&1 || missing+=(python3-venv)
+command -v clang >/dev/null 2>&1 || missing+=(clang)
+command -v wasm-ld >/dev/null 2>&1 || missing+=(lld)
+compgen -G '/usr/lib/llvm-*/lib/clang/*/lib/wasi/libclang_rt.builtins-wasm32.a' >/dev/null ||
+    missing+=(libclang-rt-14-dev-wasm32)
+[ -f /usr/lib/wasm32-wasi/libc.a ] || missing+=(wasi-libc)
 if ((${#missing[@]})); then
     sudo=""
     [ "$(id -u)" -eq 0 ] || sudo="sudo"
@@ -19,7 +24,7 @@ if ((${#missing[@]})); then
     $sudo apt-get install -y -qq "${missing[@]}"
 fi
 
-step "npm packages (pinned by package-lock.json)"
+step "npm packages (pinned by package-lock.json; postinstall patches js-ipfs, see tools/ipfs)"
 # `npm install` rather than `npm ci`: the registry reachable here serves only the linux-amd64
 # build among anvil's optional platform packages, so the lock file cannot list the others and
 # `npm ci` refuses it as out of sync. With the lock file present, `npm install` installs
@@ -28,7 +33,7 @@ npm install --no-audit --no-fund --loglevel=error
 
 step "Python environment .venv (memjit + test tools)"
 [ -x .venv/bin/python ] || python3 -m venv .venv
-.venv/bin/pip install -q --disable-pip-version-check -e ".[test]"
+.venv/bin/pip install -q --disable-pip-version-check -e ".[test,train]"
 
 step "Python environment .venv-brownie (eth-brownie pins its own web3 7.16)"
 [ -x .venv-brownie/bin/python ] || python3 -m venv .venv-brownie

@@ -22,6 +22,7 @@ from typing import Any
 import requests
 
 from protocol.errors import ChainError, ConfigError
+from protocol.processes import terminate
 
 READY_TIMEOUT_S = 15.0
 _ARCH = {"x86_64": "amd64", "amd64": "amd64", "aarch64": "arm64", "arm64": "arm64"}
@@ -108,13 +109,7 @@ class AnvilProcess:
     port: int
 
     def stop(self) -> None:
-        if self.process.poll() is None:
-            self.process.terminate()
-            try:
-                self.process.wait(timeout=5)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait()
+        terminate(self.process, timeout_s=5)
 
 
 def start_anvil(

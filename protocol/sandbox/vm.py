@@ -126,7 +126,11 @@ class DarwinVM:
         try:
             instance = wasmtime.Instance(store, module, imports)
             exports = instance.exports(store)
-            exported_memory, alloc, entry = exports[abi.MEMORY], exports[abi.ALLOC], exports[abi.RUN]
+            exported_memory, alloc, entry = (
+                exports[abi.MEMORY],
+                exports[abi.ALLOC],
+                exports[abi.RUN],
+            )
             # check_exports vetted the types at compile time; these narrow them for mypy.
             assert isinstance(exported_memory, wasmtime.Memory)
             assert isinstance(alloc, wasmtime.Func) and isinstance(entry, wasmtime.Func)

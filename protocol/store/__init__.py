@@ -21,5 +21,9 @@ def open_store(settings: Settings) -> ContentStore:
     if settings.store == "kubo":
         from protocol.store.kubo import KuboStore
 
-        return KuboStore(settings.ipfs_api, hash_function=settings.hash_function)
+        return KuboStore(
+            settings.ipfs_api,
+            hash_function=settings.hash_function,
+            timeout_s=settings.ipfs_timeout_s,
+        )
     raise ConfigError(f"unknown store {settings.store!r} (use local or kubo)")

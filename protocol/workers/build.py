@@ -14,6 +14,7 @@ by the sandbox, like any other module.
 from __future__ import annotations
 
 import glob
+import json
 import shutil
 import subprocess
 import tempfile
@@ -23,7 +24,7 @@ from typing import Literal
 import wasmtime
 
 from protocol.errors import BuildError
-from protocol.workers.dense import build_dense_worker, load_model
+from protocol.workers.dense import build_dense_worker, load_model, parse_model
 
 SourceKind = Literal["wasm", "wat", "c", "dense"]
 
@@ -55,13 +56,27 @@ def build_file(path: Path) -> bytes:
         data = path.read_bytes()
     except OSError as exc:
         raise BuildError(f"cannot read {path}: {exc.strerror or exc}") from exc
+    return build_source(data, kind, name=str(path))
+
+
+def build_source(source: bytes, kind: SourceKind, name: str = "source") -> bytes:
+    """Build a worker module from source carried in memory (a request may carry WAT, C or
+    weights instead of a CID)."""
     if kind == "wasm":
-        return data
+        return source
     try:
-        text = data.decode("utf-8")
+        text = source.decode("utf-8")
     except UnicodeDecodeError as exc:
-        raise BuildError(f"{path}: source is not UTF-8 text") from exc
-    return compile_wat(text) if kind == "wat" else compile_c(text)
+        raise BuildError(f"{name}: source is not UTF-8 text") from exc
+    if kind == "wat":
+        return compile_wat(text)
+    if kind == "c":
+        return compile_c(text)
+    try:
+        document = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise BuildError(f"{name}: not a readable JSON model ({exc})") from exc
+    return build_dense_worker(parse_model(document, source=name))
 
 
 def compile_wat(text: str) -> bytes:
