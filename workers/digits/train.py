@@ -38,6 +38,8 @@ from sklearn.preprocessing import StandardScaler
 ROOT = Path(__file__).resolve().parents[2]
 MODELS = ROOT / "workers" / "digits" / "models"
 TEST_SET = ROOT / "oracle" / "data" / "digits-8x8-test.bin"
+#: The first ten held-out images, pixels only: a ready input for `memjit worker run`.
+SAMPLE = ROOT / "workers" / "digits" / "sample.bin"
 SEED = 0
 
 
@@ -135,6 +137,9 @@ def main() -> None:
     args.test_set.parent.mkdir(parents=True, exist_ok=True)
     args.test_set.write_bytes(items.tobytes())
     print(f"{args.test_set}: {len(items)} held-out items")
+    if args.test_set == TEST_SET:
+        SAMPLE.write_bytes(x_test[:10].astype(np.uint8).tobytes())
+        print(f"{SAMPLE}: 10 items, labels {' '.join(map(str, y_test[:10]))}")
 
 
 if __name__ == "__main__":
