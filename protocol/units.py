@@ -16,14 +16,20 @@ def format_swt(amount_wei: int) -> str:
     return f"{text} SWT"
 
 
-def parse_swt(text: str) -> int:
-    """``"150"`` or ``"0.5"`` SWT → wei; raises ValueError for anything else."""
+def _non_negative(text: str, complaint: str) -> Decimal:
+    """``text`` as a finite, non-negative Decimal; ValueError(complaint) otherwise."""
     try:
         value = Decimal(text)
     except InvalidOperation as exc:
-        raise ValueError(f"not an SWT amount: {text!r}") from exc
+        raise ValueError(complaint) from exc
     if not value.is_finite() or value < 0:
-        raise ValueError(f"not a positive SWT amount: {text!r}")
+        raise ValueError(complaint)
+    return value
+
+
+def parse_swt(text: str) -> int:
+    """``"150"`` or ``"0.5"`` SWT → wei; raises ValueError for anything else."""
+    value = _non_negative(text, f"not an SWT amount: {text!r}")
     wei = value * WEI_PER_SWT
     if wei != wei.to_integral_value():
         raise ValueError(f"SWT has 18 decimals at most: {text!r}")
@@ -51,15 +57,10 @@ def parse_size(text: str | int) -> int:
     cleaned = text.strip().lower().replace(" ", "").replace("_", "")
     number = cleaned.rstrip("kmgib")
     unit = cleaned[len(number) :]
+    complaint = f"not a size: {text!r} (try 64MiB or 1GB)"
     if unit not in _SIZE_UNITS:
-        raise ValueError(f"not a size: {text!r} (try 64MiB or 1GB)")
-    try:
-        value = Decimal(number)
-    except InvalidOperation as exc:
-        raise ValueError(f"not a size: {text!r} (try 64MiB or 1GB)") from exc
-    if not value.is_finite() or value < 0:
-        raise ValueError(f"not a size: {text!r}")
-    return int(value * _SIZE_UNITS[unit])
+        raise ValueError(complaint)
+    return int(_non_negative(number, complaint) * _SIZE_UNITS[unit])
 
 
 def format_size(size_bytes: int) -> str:

@@ -63,3 +63,21 @@ def test_bad_settings_are_named(tmp_path: Path):
     (tmp_path / "config.toml").write_text("colour = 'blue'\n")
     with pytest.raises(ConfigError, match="unknown setting"):
         Settings.load({"MEMJIT_HOME": str(tmp_path)})
+
+
+@pytest.mark.parametrize(
+    "text,size",
+    [("4096", 4096), ("1GB", 10**9), ("64MiB", 64 * 2**20), ("1.5 kib", 1536), ("0", 0)],
+)
+def test_sizes_parse_with_units(text: str, size: int):
+    from protocol.units import parse_size
+
+    assert parse_size(text) == size
+
+
+@pytest.mark.parametrize("text", ["lots", "-1MB", "1XB", "nan", ""])
+def test_bad_sizes_are_refused(text: str):
+    from protocol.units import parse_size
+
+    with pytest.raises(ValueError, match="not a size"):
+        parse_size(text)
