@@ -1,0 +1,27 @@
+"""The benchmarks still run (a quick pass; figures are not judged here, only produced)."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import sys
+
+from tests.conftest import need
+from tests.helpers import ROOT
+
+
+def test_sandbox_benchmark_runs_and_reports_every_approach():
+    if shutil.which("node") is None:
+        need("the node:vm peer needs Node.js")
+    done = subprocess.run(
+        [sys.executable, str(ROOT / "bench/sandbox.py"), "--quick", "--json"],
+        capture_output=True, text=True, check=True, timeout=300,
+    )  # fmt: skip
+    report = json.loads(done.stdout)
+    assert [w["workload"] for w in report["workloads"]] == ["echo", "mlp-1", "mlp-450"]
+    for workload in report["workloads"]:
+        ratios = workload["ratio_to_floor"]
+        assert set(ratios) == {"floor", "warm", "restart", "cold", "node:vm"}
+        assert ratios["floor"] == 1.0
+        assert all(value > 0 for value in ratios.values())
