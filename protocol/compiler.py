@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from protocol.errors import CompileError
+from protocol.processes import search_folders
 
 log = logging.getLogger(__name__)
 
@@ -49,12 +50,7 @@ TARGETS = (
 def find_project_root(start: Path | None = None) -> Path:
     """The source checkout: the nearest folder above ``start`` (or this package) that holds
     ``contracts/`` and ``package.json``."""
-    candidates: list[Path] = []
-    if start is not None:
-        candidates += [start, *start.parents]
-    here = Path(__file__).resolve().parent
-    candidates += [here, *here.parents]
-    for folder in candidates:
+    for folder in search_folders(start):
         if (folder / "contracts").is_dir() and (folder / "package.json").is_file():
             return folder
     raise CompileError(

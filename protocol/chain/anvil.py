@@ -22,7 +22,7 @@ from typing import Any
 import requests
 
 from protocol.errors import ChainError, ConfigError
-from protocol.processes import terminate
+from protocol.processes import search_folders, terminate
 
 READY_TIMEOUT_S = 15.0
 _ARCH = {"x86_64": "amd64", "amd64": "amd64", "aarch64": "arm64", "arm64": "arm64"}
@@ -39,8 +39,7 @@ def find_anvil() -> Path:
         return path
     system = platform.system().lower()
     arch = _ARCH.get(platform.machine().lower(), platform.machine().lower())
-    here = Path(__file__).resolve()
-    for folder in [Path.cwd(), *Path.cwd().parents, *here.parents]:
+    for folder in search_folders(Path.cwd()):
         candidate = (
             folder / "node_modules" / "@foundry-rs" / f"anvil-{system}-{arch}" / "bin" / "anvil"
         )

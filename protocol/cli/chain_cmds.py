@@ -12,6 +12,7 @@ from protocol.chain.anvil import anvil_command, pid_file, port_in_use, start_anv
 from protocol.chain.deployment import DeployConfig, deploy_memjit, save_deployment
 from protocol.cli.context import (
     connect_chain,
+    json_option,
     load_settings,
     rpc_option,
     signer_for,
@@ -104,7 +105,7 @@ def chain_down(port: int) -> None:
     default=None,
     help="Deployment record to update [default: $MEMJIT_HOME/deployments.json].",
 )
-@click.option("--json", "as_json", is_flag=True, help="Print the deployment as JSON.")
+@json_option("the deployment")
 def deploy(
     rpc_url: str | None,
     keystore: Path | None,

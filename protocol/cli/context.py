@@ -45,6 +45,22 @@ def load_settings(**overrides: Any) -> Settings:
     return Settings.load(**overrides)
 
 
+def json_option(what: str) -> Callable[[F], F]:
+    """``--json``: print ``what`` for machines instead of tables."""
+    return click.option("--json", "as_json", is_flag=True, help=f"Print {what} as JSON.")
+
+
+def out_option(help_text: str) -> Callable[[F], F]:
+    """``-o/--out FILE``: a file the command writes."""
+    return click.option(
+        "-o",
+        "--out",
+        type=click.Path(path_type=Path, dir_okay=False),
+        default=None,
+        help=help_text,
+    )
+
+
 def store_options(func: F) -> F:
     """``--store`` and ``--ipfs-api``: which content store a command uses."""
     func = click.option(

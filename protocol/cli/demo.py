@@ -20,7 +20,7 @@ from protocol.chain.deployment import DeployConfig, deploy_memjit
 from protocol.chain.signers import devnet_signer
 from protocol.chain.transactions import TxResult
 from protocol.cid import cid_for
-from protocol.cli.context import connect_chain, load_settings, rpc_option
+from protocol.cli.context import connect_chain, json_option, load_settings, rpc_option
 from protocol.cli.output import console, print_json, short
 from protocol.errors import ConfigError
 from protocol.units import WEI_PER_SWT, format_swt
@@ -50,7 +50,7 @@ class DemoWorker:
 
 @click.command()
 @rpc_option("Run against this JSON-RPC node (a local devnet) instead of the embedded EVM.")
-@click.option("--json", "as_json", is_flag=True, help="Print a machine-readable summary.")
+@json_option("a machine-readable summary")
 def demo(rpc_url: str | None, as_json: bool) -> None:
     """Deploy MemJit and stake workers on an in-process chain (or --rpc)."""
     started = time.perf_counter()

@@ -10,7 +10,7 @@ from rich.table import Table
 
 from oracle.datasets import load_digits_test
 from protocol.cid import parse_cid
-from protocol.cli.context import load_settings, read_input, store_options
+from protocol.cli.context import json_option, load_settings, out_option, read_input, store_options
 from protocol.cli.output import console, print_json, short_cid
 from protocol.errors import BadCid, ConfigError
 from protocol.runtime import LoadedWorker, WorkerRuntime
@@ -49,14 +49,8 @@ def resolve_worker(runtime: WorkerRuntime, target: str) -> LoadedWorker:
 @click.option("--fuel", default=None, help="Fuel budget [default: the configured one, 1e9].")
 @click.option("--memory", default=None, help="Memory cap, e.g. 64MiB [default: configured].")
 @click.option("--deadline", type=float, default=None, help="Wall-clock deadline in seconds.")
-@click.option(
-    "-o",
-    "--out",
-    type=click.Path(path_type=Path, dir_okay=False),
-    default=None,
-    help="Write the raw output here.",
-)
-@click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
+@out_option("Write the raw output here.")
+@json_option("the result")
 @store_options
 def worker_run(
     target: str,
@@ -109,14 +103,8 @@ def worker_run(
 
 @click.command("build")
 @click.argument("source", type=click.Path(path_type=Path, dir_okay=False, exists=True))
-@click.option(
-    "-o",
-    "--out",
-    type=click.Path(path_type=Path, dir_okay=False),
-    default=None,
-    help="Also write the module here.",
-)
-@click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
+@out_option("Also write the module here.")
+@json_option("the result")
 @store_options
 def worker_build(
     source: Path, out: Path | None, as_json: bool, store: str | None, ipfs_api: str | None
@@ -136,7 +124,7 @@ def worker_build(
 
 @click.command("eval")
 @click.argument("targets", nargs=-1, required=True, metavar="FILE|CID...")
-@click.option("--json", "as_json", is_flag=True, help="Print the results as JSON.")
+@json_option("the results")
 @store_options
 def worker_eval(
     targets: tuple[str, ...], as_json: bool, store: str | None, ipfs_api: str | None
@@ -180,7 +168,7 @@ def _label(target: str) -> str:
 def _preview(output: bytes) -> str:
     try:
         text = output.decode("utf-8")
-        if text.isprintable() or all(c.isprintable() or c in "\n\t" for c in text):
+        if all(c.isprintable() or c in "\n\t" for c in text):
             return text
     except UnicodeDecodeError:
         pass

@@ -9,7 +9,7 @@ from pathlib import Path
 import click
 from rich.table import Table
 
-from protocol.cli.context import load_settings, read_input, store_options
+from protocol.cli.context import json_option, load_settings, out_option, read_input, store_options
 from protocol.cli.output import console, print_json, short_cid
 from protocol.errors import ConfigError
 from protocol.runtime import WorkerRuntime
@@ -38,13 +38,7 @@ def store_put(file: Path, pin: bool, store: str | None, ipfs_api: str | None) ->
 
 @store.command("get")
 @click.argument("cid")
-@click.option(
-    "-o",
-    "--out",
-    type=click.Path(path_type=Path, dir_okay=False),
-    default=None,
-    help="Write the content here instead of stdout.",
-)
+@out_option("Write the content here instead of stdout.")
 @store_options
 def store_get(cid: str, out: Path | None, store: str | None, ipfs_api: str | None) -> None:
     """Fetch CID, check it hashes to CID, and write it out."""
@@ -63,7 +57,7 @@ def cache() -> None:
 
 
 @cache.command("stats")
-@click.option("--json", "as_json", is_flag=True, help="Print the statistics as JSON.")
+@json_option("the statistics")
 def cache_stats(as_json: bool) -> None:
     """Cached modules and their usage: hits, runs, failures, fuel, utility."""
     with WorkerRuntime.from_settings(load_settings()) as runtime:

@@ -14,6 +14,7 @@ from protocol.chain.contracts import MemJitContracts, WorkerStatus
 from protocol.chain.deployment import load_deployment
 from protocol.cli.context import (
     connect_chain,
+    json_option,
     load_settings,
     rpc_option,
     signer_for,
@@ -62,7 +63,7 @@ def worker() -> None:
 )
 @rpc_option(RPC_HELP)
 @signer_options
-@click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
+@json_option("the result")
 def worker_register(
     cid: str,
     stake: str,
@@ -86,7 +87,7 @@ def worker_register(
 @worker.command("status")
 @click.argument("worker_id")
 @rpc_option(RPC_HELP)
-@click.option("--json", "as_json", is_flag=True, help="Print the worker as JSON.")
+@json_option("the worker")
 def worker_status(worker_id: str, rpc_url: str | None, as_json: bool) -> None:
     """Show what the registry holds for WORKER_ID (0x + 64 hex digits)."""
     text = worker_id.removeprefix("0x")

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from protocol.errors import ConfigError, StoreUnavailable
-from protocol.processes import terminate
+from protocol.processes import search_folders, terminate
 
 READY_TIMEOUT_S = 60.0
 _LISTENING = re.compile(r"HTTP API listening on (\S+)")
@@ -39,8 +39,7 @@ _CONFIG = {
 
 def find_launcher() -> Path:
     """``tools/ipfs/node.mjs`` in a checkout whose ``npm install`` has fetched js-ipfs."""
-    here = Path(__file__).resolve()
-    for folder in [Path.cwd(), *Path.cwd().parents, *here.parents]:
+    for folder in search_folders(Path.cwd()):
         launcher = folder / "tools" / "ipfs" / "node.mjs"
         if launcher.is_file() and (folder / "node_modules" / "ipfs-daemon").is_dir():
             return launcher
