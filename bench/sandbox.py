@@ -47,6 +47,7 @@ from oracle.datasets import load_digits_test
 from protocol.cid import cid_for
 from protocol.runtime import WorkerRuntime
 from protocol.sandbox import DarwinVM, ModuleCache
+from protocol.sandbox.engine import wasmtime_version
 from protocol.store import LocalStore
 from protocol.workers.build import build_file
 
@@ -185,12 +186,6 @@ def main() -> None:
             ),
         )
     Console().print(table)
-
-
-def wasmtime_version() -> str:
-    from protocol.sandbox.engine import wasmtime_version as version
-
-    return version()
 
 
 if __name__ == "__main__":

@@ -16,7 +16,7 @@ import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, fields
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, get_args
 
 from protocol.cid import HashFunction
 from protocol.errors import ConfigError
@@ -26,6 +26,13 @@ DEFAULT_RPC_URL = "http://127.0.0.1:8545"
 DEFAULT_IPFS_API = "/ip4/127.0.0.1/tcp/5001/http"
 
 StoreKind = Literal["local", "kubo"]
+
+#: Sandbox and cache defaults, shared with :class:`protocol.sandbox.Limits` and the cache.
+DEFAULT_FUEL_LIMIT = 1_000_000_000
+DEFAULT_MEMORY_LIMIT_BYTES = 64 * 1024 * 1024
+DEFAULT_DEADLINE_S = 5.0
+DEFAULT_OUTPUT_LIMIT_BYTES = 1024 * 1024
+DEFAULT_CACHE_MEMORY_BYTES = 1_000_000_000
 
 
 @dataclass(frozen=True)
@@ -47,23 +54,23 @@ class Settings:
     #: Hash for new CIDs: ``sha2-256`` (what ``ipfs add`` uses) or ``blake3``.
     hash_function: HashFunction = "sha2-256"
     #: In-memory budget for compiled modules (sizes accept units: ``1GB``, ``256MiB``).
-    cache_memory_bytes: int = 1_000_000_000
+    cache_memory_bytes: int = DEFAULT_CACHE_MEMORY_BYTES
     #: Fuel (WebAssembly instructions, roughly) one run may burn.
-    fuel_limit: int = 1_000_000_000
+    fuel_limit: int = DEFAULT_FUEL_LIMIT
     #: Linear-memory cap of one run.
-    memory_limit_bytes: int = 64 * 1024 * 1024
+    memory_limit_bytes: int = DEFAULT_MEMORY_LIMIT_BYTES
     #: Wall-clock deadline of one run.
-    deadline_s: float = 5.0
+    deadline_s: float = DEFAULT_DEADLINE_S
     #: Largest output one run may return.
-    output_limit_bytes: int = 1024 * 1024
+    output_limit_bytes: int = DEFAULT_OUTPUT_LIMIT_BYTES
 
     def __post_init__(self) -> None:
-        if self.store not in ("local", "kubo"):
-            raise ConfigError(f"setting store must be local or kubo, got {self.store!r}")
-        if self.hash_function not in ("sha2-256", "blake3"):
-            raise ConfigError(
-                f"setting hash_function must be sha2-256 or blake3, got {self.hash_function!r}"
-            )
+        for name, kind in (("store", StoreKind), ("hash_function", HashFunction)):
+            allowed = get_args(kind)
+            if getattr(self, name) not in allowed:
+                raise ConfigError(
+                    f"setting {name} must be {' or '.join(allowed)}, got {getattr(self, name)!r}"
+                )
         for name in ("fuel_limit", "memory_limit_bytes", "output_limit_bytes", "deadline_s"):
             if getattr(self, name) <= 0:
                 raise ConfigError(f"setting {name} must be positive")

@@ -65,9 +65,11 @@ def parse_size(text: str | int) -> int:
 
 def format_size(size_bytes: int) -> str:
     """``1.5 MiB``: binary units, one decimal."""
-    value = float(size_bytes)
-    for unit in ("B", "KiB", "MiB", "GiB"):
-        if value < 1024 or unit == "GiB":
-            return f"{size_bytes} B" if unit == "B" else f"{value:.1f} {unit}"
+    if size_bytes < 1024:
+        return f"{size_bytes} B"
+    value = size_bytes / 1024
+    for unit in ("KiB", "MiB"):
+        if value < 1024:
+            return f"{value:.1f} {unit}"
         value /= 1024
-    raise AssertionError("unreachable")
+    return f"{value:.1f} GiB"

@@ -69,7 +69,6 @@ def test_corrupted_disk_entry_is_discarded(vm: DarwinVM, tmp_path: Path):
 
 
 def test_memory_is_an_lru_bounded_in_bytes(vm: DarwinVM):
-    sizes = []
     probe = ModuleCache(vm, None)
     for tag in range(3):
         cid, wasm = _variant(10 + tag)

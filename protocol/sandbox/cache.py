@@ -24,6 +24,7 @@ import wasmtime
 from protocol.sandbox.engine import engine_fingerprint
 from protocol.sandbox.usage import ModuleUsage, UsageBook
 from protocol.sandbox.vm import DarwinVM
+from protocol.settings import DEFAULT_CACHE_MEMORY_BYTES
 
 log = logging.getLogger(__name__)
 
@@ -48,7 +49,7 @@ class ModuleCache:
         self,
         vm: DarwinVM,
         directory: Path | None,
-        memory_budget_bytes: int = 1_000_000_000,
+        memory_budget_bytes: int = DEFAULT_CACHE_MEMORY_BYTES,
     ) -> None:
         self.vm = vm
         self.memory_budget_bytes = memory_budget_bytes
@@ -93,15 +94,17 @@ class ModuleCache:
 
     # -- eviction --------------------------------------------------------------------------
 
-    def evict(self, cid: str) -> None:
-        """Drop ``cid`` from memory and disk (its statistics go too)."""
+    def evict(self, *cids: str) -> None:
+        """Drop ``cids`` from memory and disk (their statistics go too)."""
         with self._lock:
-            found = self._memory.pop(cid, None)
-            if found is not None:
-                self._memory_bytes -= found[1]
+            for cid in cids:
+                found = self._memory.pop(cid, None)
+                if found is not None:
+                    self._memory_bytes -= found[1]
         if self.disk_dir is not None:
-            (self.disk_dir / f"{cid}{_SUFFIX}").unlink(missing_ok=True)
-        self.usage.forget([cid])
+            for cid in cids:
+                (self.disk_dir / f"{cid}{_SUFFIX}").unlink(missing_ok=True)
+        self.usage.forget(cids)
 
     def purge_low_utility(self, min_utility: float = 0.1, now: float | None = None) -> list[str]:
         """Evict every cached module whose :meth:`ModuleUsage.utility` is below
@@ -114,30 +117,23 @@ class ModuleCache:
             for cid in self.cached_cids()
             if usage.get(cid, ModuleUsage(cid)).utility(now) < min_utility
         ]
-        for cid in purged:
-            self.evict(cid)
+        self.evict(*purged)
         return purged
 
     def clear(self) -> list[str]:
         """Evict everything; returns the CIDs evicted."""
         cids = self.cached_cids()
-        for cid in cids:
-            self.evict(cid)
+        self.evict(*cids)
         return cids
 
     def cached_cids(self) -> list[str]:
         with self._lock:
             cids = set(self._memory)
-        if self.disk_dir is not None and self.disk_dir.is_dir():
-            cids.update(path.stem for path in self.disk_dir.glob(f"*{_SUFFIX}"))
+        cids.update(path.stem for path in self._disk_files())
         return sorted(cids)
 
     def stats(self) -> CacheStats:
-        disk = (
-            list(self.disk_dir.glob(f"*{_SUFFIX}"))
-            if self.disk_dir is not None and self.disk_dir.is_dir()
-            else []
-        )
+        disk = self._disk_files()
         with self._lock:
             return CacheStats(
                 memory_entries=len(self._memory),
@@ -151,6 +147,11 @@ class ModuleCache:
         self.usage.flush()
 
     # -- internals -------------------------------------------------------------------------
+
+    def _disk_files(self) -> list[Path]:
+        if self.disk_dir is None or not self.disk_dir.is_dir():
+            return []
+        return list(self.disk_dir.glob(f"*{_SUFFIX}"))
 
     def _remember(self, cid: str, module: wasmtime.Module, size: int) -> None:
         if size > self.memory_budget_bytes:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import importlib.metadata
+import math
 import threading
 import weakref
 
@@ -65,7 +66,7 @@ class EpochClock:
     def ticks_for(self, deadline_s: float) -> int:
         """Ticks to allow for ``deadline_s``: rounded up, plus one for the partial tick the
         run starts in."""
-        return max(1, -(-int(deadline_s * 1e6) // int(self.tick_s * 1e6))) + 1
+        return max(1, math.ceil(round(deadline_s / self.tick_s, 6))) + 1
 
     def _tick(self) -> None:
         while not self._stop.wait(self.tick_s):

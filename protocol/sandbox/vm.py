@@ -7,7 +7,6 @@ Every run gets a new ``Store`` and ``Instance``, so nothing — globals, memory,
 
 from __future__ import annotations
 
-import logging
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
@@ -26,9 +25,13 @@ from protocol.errors import (
 )
 from protocol.sandbox import abi
 from protocol.sandbox.engine import EpochClock, new_engine
-from protocol.settings import Settings
-
-log = logging.getLogger(__name__)
+from protocol.settings import (
+    DEFAULT_DEADLINE_S,
+    DEFAULT_FUEL_LIMIT,
+    DEFAULT_MEMORY_LIMIT_BYTES,
+    DEFAULT_OUTPUT_LIMIT_BYTES,
+    Settings,
+)
 
 _WASM_MAGIC = b"\0asm"
 #: A failed run whose memory is this close to the cap counts as out of memory. wasmtime's
@@ -44,10 +47,10 @@ _LOG_LINE_BYTES = 1_024
 class Limits:
     """What one run may use."""
 
-    fuel_limit: int = 1_000_000_000
-    memory_limit_bytes: int = 64 * 1024 * 1024
-    deadline_s: float = 5.0
-    output_limit_bytes: int = 1024 * 1024
+    fuel_limit: int = DEFAULT_FUEL_LIMIT
+    memory_limit_bytes: int = DEFAULT_MEMORY_LIMIT_BYTES
+    deadline_s: float = DEFAULT_DEADLINE_S
+    output_limit_bytes: int = DEFAULT_OUTPUT_LIMIT_BYTES
     #: Host functions (``module.name``) a worker may import; see :data:`abi.HOST_FUNCTIONS`.
     allowed_imports: frozenset[str] = field(default_factory=frozenset)
 
@@ -157,8 +160,7 @@ class DarwinVM:
             raise _classify_trap(exc, store, memory, limits) from exc
         except wasmtime.WasmtimeError as exc:
             raise _classify_error(exc, store, limits) from exc
-        finally:
-            elapsed = time.perf_counter() - started
+        elapsed = time.perf_counter() - started
         return RunResult(output, _fuel_used(store, limits), elapsed, tuple(logs))
 
 
@@ -217,14 +219,6 @@ def _first_cause(exc: Exception) -> str:
     return causes[-1] if causes else (lines[0] if lines else type(exc).__name__)
 
 
-def _host_imports(store: wasmtime.Store, module: wasmtime.Module, logs: list[str]) -> list[Any]:
-    """Host functions for the module's (already allow-listed) imports, bound to ``store``."""
-    makers: dict[str, Callable[[], wasmtime.Func]] = {
-        "memjit.log": lambda: _log_func(store, logs),
-    }
-    return [makers[f"{item.module}.{item.name}"]() for item in module.imports]
-
-
 def _log_func(store: wasmtime.Store, logs: list[str]) -> wasmtime.Func:
     params, results = abi.HOST_FUNCTIONS["memjit.log"]
 
@@ -239,3 +233,14 @@ def _log_func(store: wasmtime.Store, logs: list[str]) -> wasmtime.Func:
             logs.append(bytes(memory.read(caller, ptr, end)).decode("utf-8", "replace"))
 
     return wasmtime.Func(store, wasmtime.FuncType(params, results), write_log, access_caller=True)
+
+
+#: How each host function of :data:`abi.HOST_FUNCTIONS` is made for one run's store.
+_HOST_FACTORIES: dict[str, Callable[[wasmtime.Store, list[str]], wasmtime.Func]] = {
+    "memjit.log": _log_func,
+}
+
+
+def _host_imports(store: wasmtime.Store, module: wasmtime.Module, logs: list[str]) -> list[Any]:
+    """Host functions for the module's (already allow-listed) imports, bound to ``store``."""
+    return [_HOST_FACTORIES[f"{item.module}.{item.name}"](store, logs) for item in module.imports]

@@ -14,7 +14,6 @@ by the sandbox, like any other module.
 from __future__ import annotations
 
 import glob
-import json
 import shutil
 import subprocess
 import tempfile
@@ -24,7 +23,7 @@ from typing import Literal
 import wasmtime
 
 from protocol.errors import BuildError
-from protocol.workers.dense import build_dense_worker, load_model, parse_model
+from protocol.workers.dense import build_dense_worker, model_from_json
 
 SourceKind = Literal["wasm", "wat", "c", "dense"]
 
@@ -50,8 +49,6 @@ def source_kind(path: Path) -> SourceKind:
 def build_file(path: Path) -> bytes:
     """Build the worker module for a source file (its kind is read off the suffix)."""
     kind = source_kind(path)
-    if kind == "dense":
-        return build_dense_worker(load_model(path))
     try:
         data = path.read_bytes()
     except OSError as exc:
@@ -64,19 +61,13 @@ def build_source(source: bytes, kind: SourceKind, name: str = "source") -> bytes
     weights instead of a CID)."""
     if kind == "wasm":
         return source
+    if kind == "dense":
+        return build_dense_worker(model_from_json(source, source=name))
     try:
         text = source.decode("utf-8")
     except UnicodeDecodeError as exc:
         raise BuildError(f"{name}: source is not UTF-8 text") from exc
-    if kind == "wat":
-        return compile_wat(text)
-    if kind == "c":
-        return compile_c(text)
-    try:
-        document = json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise BuildError(f"{name}: not a readable JSON model ({exc})") from exc
-    return build_dense_worker(parse_model(document, source=name))
+    return compile_wat(text) if kind == "wat" else compile_c(text)
 
 
 def compile_wat(text: str) -> bytes:

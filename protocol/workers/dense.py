@@ -72,10 +72,19 @@ class DenseModel:
 def load_model(path: Path) -> DenseModel:
     """Read and validate a ``memjit-dense/1`` JSON file."""
     try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+        text = path.read_bytes()
+    except OSError as exc:
         raise BuildError(f"{path}: not a readable JSON model ({exc})") from exc
-    return parse_model(data, source=str(path))
+    return model_from_json(text, source=str(path))
+
+
+def model_from_json(text: bytes | str, source: str = "model") -> DenseModel:
+    """Decode and validate a ``memjit-dense/1`` JSON document."""
+    try:
+        data = json.loads(text)
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise BuildError(f"{source}: not a readable JSON model ({exc})") from exc
+    return parse_model(data, source=source)
 
 
 def parse_model(data: Any, source: str = "model") -> DenseModel:
