@@ -14,3 +14,16 @@ def matches(outputs: bytes, answers: bytes) -> int:
 def accuracy(outputs: bytes, answers: bytes) -> float:
     """Fraction of answers matched (0.0 for an empty set)."""
     return matches(outputs, answers) / len(answers) if answers else 0.0
+
+
+#: The output byte of a worker that gave no answer (failed, or a score slot left empty).
+#: Evaluation sets never use it as an answer, so it matches nothing.
+NO_ANSWER = 0xFF
+
+
+def score(hits: int, canaries: int) -> int:
+    """``round(100 × hits / canaries)`` with halves rounded up, in integers:
+    ``(200·hits + canaries) // (2·canaries)``. This is what the circuit proves."""
+    if canaries <= 0 or not 0 <= hits <= canaries:
+        raise ValueError(f"need 0 <= hits <= canaries, got {hits} of {canaries}")
+    return (200 * hits + canaries) // (2 * canaries)
