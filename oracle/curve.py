@@ -21,11 +21,11 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from py_ecc.optimized_bn128 import optimized_curve as bn
-from py_ecc.optimized_bn128 import optimized_pairing as bn_pairing
 from py_ecc.fields import optimized_bn128_FQ as FQ
 from py_ecc.fields import optimized_bn128_FQ2 as FQ2
 from py_ecc.fields import optimized_bn128_FQ12 as FQ12
+from py_ecc.optimized_bn128 import optimized_curve as bn
+from py_ecc.optimized_bn128 import optimized_pairing as bn_pairing
 
 from oracle.field import Q, R
 from oracle.keys import G1, G1_ZERO, G2, G2_ZERO, Fq2

@@ -153,6 +153,7 @@ def write_atomic(path: Path, data: bytes) -> None:
     try:
         with os.fdopen(fd, "wb") as handle:
             handle.write(data)
+        os.chmod(tmp, 0o644)  # keys, proofs and verifiers are public material
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)

@@ -17,6 +17,7 @@ CLI above all) can catch one class and show one line::
     │   ├── BadCid             not a CID MemJit can verify
     │   └── StoreUnavailable   the IPFS node cannot be reached
     ├── BuildError         a worker could not be built from source or weights
+    ├── ProofError         a proof, key or evaluation set is malformed or does not fit
     └── SandboxError       a worker run failed (the worker scores zero; the node goes on)
         ├── InvalidModule      not valid WebAssembly, or the worker ABI is not met
         ├── ForbiddenImport    the module imports something not allow-listed
@@ -36,6 +37,14 @@ from typing import Any
 
 class MemJitError(Exception):
     """Root of every error MemJit raises on purpose."""
+
+    #: The CLI's exit status for this error.
+    exit_code: int = 1
+
+    def __init__(self, *args: Any, exit_code: int | None = None) -> None:
+        super().__init__(*args)
+        if exit_code is not None:
+            self.exit_code = exit_code
 
 
 class ConfigError(MemJitError):
@@ -113,6 +122,11 @@ class StoreUnavailable(StoreError):
 
 class BuildError(MemJitError):
     """A worker module could not be built from source or weights."""
+
+
+class ProofError(MemJitError):
+    """A proof, key or evaluation set is malformed, or does not fit the circuit (wraps the
+    oracle library's errors at the node's boundary)."""
 
 
 class SandboxError(MemJitError):

@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 from collections.abc import Iterator
 from dataclasses import dataclass
+from pathlib import Path
 
 import pytest
 
@@ -100,3 +101,24 @@ def world(module_world: World) -> Iterator[World]:
     snap = snapshot(module_world.chain)
     yield module_world
     revert(module_world.chain, snap)
+
+
+@pytest.fixture(scope="session")
+def snarkjs() -> None:
+    """snarkjs from node_modules (npm install), the reference Groth16 tool."""
+    from protocol.snarkjs_cli import find_snarkjs
+
+    try:
+        find_snarkjs()
+    except ConfigError as exc:
+        need(str(exc))
+
+
+@pytest.fixture(scope="session")
+def ptau(snarkjs: None, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """2^10 powers of tau (enough for the test circuits): in $MEMJIT_PTAU_DIR when set, a
+    cache .ci/run shares with the benchmark, else made fresh for the session (about 20 s)."""
+    from protocol.snarkjs_cli import PTAU_DIR_ENV, powers_of_tau
+
+    cache = os.environ.get(PTAU_DIR_ENV)
+    return powers_of_tau(10, Path(cache) if cache else tmp_path_factory.mktemp("ptau"))

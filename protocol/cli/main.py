@@ -13,10 +13,12 @@ import traceback
 import click
 from rich.markup import escape
 
+from oracle.errors import OracleError
 from protocol import __version__
 from protocol.cli.chain_cmds import chain, deploy
 from protocol.cli.compile_cmd import compile_contracts
 from protocol.cli.demo import demo
+from protocol.cli.oracle_cmds import oracle
 from protocol.cli.output import err_console
 from protocol.cli.run_cmds import worker_build, worker_eval, worker_run
 from protocol.cli.store_cmds import cache, store
@@ -46,6 +48,7 @@ cli.add_command(faucet)
 cli.add_command(worker)
 cli.add_command(store)
 cli.add_command(cache)
+cli.add_command(oracle)
 worker.add_command(worker_run)
 worker.add_command(worker_build)
 worker.add_command(worker_eval)
@@ -56,7 +59,9 @@ def main(argv: list[str] | None = None) -> None:
     args = sys.argv[1:] if argv is None else argv
     verbose = any(a in ("-v", "--verbose") for a in args)
     try:
-        cli.main(args=args, prog_name="memjit", standalone_mode=False)
+        status = cli.main(args=args, prog_name="memjit", standalone_mode=False)
+        if isinstance(status, int) and status:  # a command's click.exceptions.Exit(status)
+            sys.exit(status)
     except click.exceptions.Exit as exc:
         sys.exit(exc.exit_code)
     except click.ClickException as exc:
@@ -65,11 +70,11 @@ def main(argv: list[str] | None = None) -> None:
     except (click.Abort, KeyboardInterrupt):
         err_console.print("aborted")
         sys.exit(130)
-    except MemJitError as exc:
+    except (MemJitError, OracleError) as exc:
         if verbose:
             traceback.print_exc()
         err_console.print(f"[red]error:[/red] {escape(str(exc))}", highlight=False, soft_wrap=True)
-        sys.exit(1)
+        sys.exit(getattr(exc, "exit_code", 1))
     except Exception as exc:  # a bug: still one line unless -v
         if verbose:
             traceback.print_exc()
