@@ -37,7 +37,9 @@ class EvaluationSet:
 
     def __post_init__(self) -> None:
         if not self.inputs or len(self.inputs) != len(self.answers):
-            raise MalformedInput(f"{len(self.inputs)} canary inputs but {len(self.answers)} answers")
+            raise MalformedInput(
+                f"{len(self.inputs)} canary inputs but {len(self.answers)} answers"
+            )
         if any(len(item) != self.item_size for item in self.inputs):
             raise MalformedInput(f"every canary input must be {self.item_size} bytes")
         if NO_ANSWER in self.answers:
@@ -88,7 +90,9 @@ class EvaluationSet:
         return evaluation
 
 
-def draw_canaries(source: LabelledSet, count: int, rng: random.Random | None = None) -> EvaluationSet:
+def draw_canaries(
+    source: LabelledSet, count: int, rng: random.Random | None = None
+) -> EvaluationSet:
     """``count`` distinct items of ``source`` with a fresh salt. Without ``rng`` both come
     from the OS's secure generator (a predictable draw would let workers learn the canaries)."""
     if not 1 <= count <= len(source):

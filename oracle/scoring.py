@@ -27,3 +27,11 @@ def score(hits: int, canaries: int) -> int:
     if canaries <= 0 or not 0 <= hits <= canaries:
         raise ValueError(f"need 0 <= hits <= canaries, got {hits} of {canaries}")
     return (200 * hits + canaries) // (2 * canaries)
+
+
+def canary_outputs(output: bytes | None, canaries: int) -> bytes:
+    """A worker's answers to the canaries as the circuit takes them: its output when it has
+    exactly one byte per canary, otherwise (a failure, a wrong length) 'no answer' for all."""
+    if output is None or len(output) != canaries:
+        return bytes([NO_ANSWER]) * canaries
+    return output

@@ -131,7 +131,9 @@ def test_tampered_proof_points_fail(cube_key):
     other = curve.fixed_base_g1([RNG.randrange(1, R)])[0]
     for bad in (Proof(other, proof.b, proof.c), Proof(proof.a, proof.b, other)):
         assert not groth16.verify(cube_key.vk, b.public_values(), bad)
-    assert not groth16.verify(cube_key.vk, b.public_values(), Proof(proof.a, cube_key.vk.beta, proof.c))
+    assert not groth16.verify(
+        cube_key.vk, b.public_values(), Proof(proof.a, cube_key.vk.beta, proof.c)
+    )
 
 
 def test_verify_raises_only_for_malformed_input(cube_key):
