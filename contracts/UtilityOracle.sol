@@ -31,12 +31,17 @@ contract UtilityOracle is IUtilityOracle, AccessControl, ReentrancyGuardTransien
     /// @notice Number of workers rewarded per round.
     uint256 public constant REWARDED_PER_ROUND = 3;
 
+    /// @notice Public signals before the scores: round id and the three commitments.
+    uint256 public constant SIGNALS_BEFORE_SCORES = 4;
+
     /// @inheritdoc IUtilityOracle
     bytes32 public constant OPERATOR_ROLE = keccak256("OPERATOR_ROLE");
 
     ISWT private immutable _swt;
     IWorkerRegistry private immutable _registry;
     IGroth16Verifier private immutable _verifier;
+    /// @dev The verifier's publicInputCount(), read once; zero when there is no verifier.
+    uint256 private immutable _publicInputCount;
 
     OracleParams private _params;
     uint256 private _lastRoundId;
@@ -49,7 +54,8 @@ contract UtilityOracle is IUtilityOracle, AccessControl, ReentrancyGuardTransien
     /// @param swt The reward token; this contract must be its minter.
     /// @param registry The worker registry; this contract must be its oracle.
     /// @param verifier_ The proof verifier, or zero for an oracle that can open but not close
-    /// rounds (no verifier yet).
+    /// rounds (no verifier yet). It must expect at least SIGNALS_BEFORE_SCORES + 1 public
+    /// signals, and rounds may then hold at most that many minus SIGNALS_BEFORE_SCORES workers.
     /// @param params_ The initial parameters.
     /// @param admin Gets the admin and operator roles.
     constructor(
@@ -62,7 +68,15 @@ contract UtilityOracle is IUtilityOracle, AccessControl, ReentrancyGuardTransien
         _swt = swt;
         _registry = registry;
         _verifier = verifier_;
-        _setParams(params_);
+        uint256 signalCount;
+        if (address(verifier_) != address(0)) {
+            signalCount = verifier_.publicInputCount();
+            if (signalCount <= SIGNALS_BEFORE_SCORES) {
+                revert UtilityOracleInvalidParameter("publicInputCount", signalCount);
+            }
+        }
+        _publicInputCount = signalCount;
+        _setParams(params_, signalCount);
         _grantRole(DEFAULT_ADMIN_ROLE, admin);
         _grantRole(OPERATOR_ROLE, admin);
     }
@@ -73,7 +87,7 @@ contract UtilityOracle is IUtilityOracle, AccessControl, ReentrancyGuardTransien
 
     /// @notice Replaces the parameters. Only the admin. Rounds already open keep their deadline.
     function setParams(OracleParams calldata newParams) external onlyRole(DEFAULT_ADMIN_ROLE) {
-        _setParams(newParams);
+        _setParams(newParams, _publicInputCount);
     }
 
     /*//////////////////////////////////////////////////////////////
@@ -338,18 +352,26 @@ contract UtilityOracle is IUtilityOracle, AccessControl, ReentrancyGuardTransien
                                 INTERNAL
     //////////////////////////////////////////////////////////////*/
 
+    /// @dev [roundId, requestCommitment, evaluationCommitment, outputsCommitment, scores...,
+    /// zeros...]: as many entries as the verifier expects (without a verifier, one score slot
+    /// per allowed worker). In closeRound the scores always fit: a round holds at most
+    /// maxWorkersPerRound workers, which _setParams keeps within the verifier's slots.
     function _publicSignals(uint256 roundId, Round storage r, uint256 outputsCommitment, uint8[] calldata scores)
         private
         view
         returns (uint256[] memory signals)
     {
-        signals = new uint256[](4 + scores.length);
+        uint256 count = _publicInputCount;
+        if (count == 0) count = SIGNALS_BEFORE_SCORES + _params.maxWorkersPerRound;
+        uint256 slots = count - SIGNALS_BEFORE_SCORES;
+        if (scores.length > slots) revert UtilityOracleBadWorkerCount(scores.length, slots);
+        signals = new uint256[](count); // zeroed: the padding after the scores
         signals[0] = roundId;
         signals[1] = r.requestCommitment;
         signals[2] = r.evaluationCommitment;
         signals[3] = outputsCommitment;
         for (uint256 i = 0; i < scores.length; ++i) {
-            signals[4 + i] = scores[i];
+            signals[SIGNALS_BEFORE_SCORES + i] = scores[i];
         }
     }
 
@@ -357,10 +379,15 @@ contract UtilityOracle is IUtilityOracle, AccessControl, ReentrancyGuardTransien
         if (value >= SNARK_SCALAR_FIELD) revert UtilityOracleNotInField(value);
     }
 
-    function _setParams(OracleParams memory p) private {
+    /// @dev `signalCount` is the verifier's publicInputCount() (zero without a verifier): every
+    /// worker of a round needs a score slot in the proof's public signals.
+    function _setParams(OracleParams memory p, uint256 signalCount) private {
         if (p.scoreFloor > 100) revert UtilityOracleInvalidParameter("scoreFloor", p.scoreFloor);
         if (p.slashBps > 10_000) revert UtilityOracleInvalidParameter("slashBps", p.slashBps);
-        if (p.maxWorkersPerRound == 0) revert UtilityOracleInvalidParameter("maxWorkersPerRound", 0);
+        uint256 maxWorkers = p.maxWorkersPerRound;
+        if (maxWorkers == 0 || (signalCount != 0 && maxWorkers > signalCount - SIGNALS_BEFORE_SCORES)) {
+            revert UtilityOracleInvalidParameter("maxWorkersPerRound", maxWorkers);
+        }
         if (p.minPopulation < MIN_POPULATION_FLOOR) {
             revert UtilityOracleInvalidParameter("minPopulation", p.minPopulation);
         }

@@ -104,15 +104,17 @@ def save_keys(keys: ScoringKeys, folder: Path) -> None:
     save_proving_key(folder / PROVING_KEY, keys.pk, meta)
     snarkjs.write_json(snarkjs.verifying_key_to_json(keys.vk), folder / VERIFICATION_KEY)
     snarkjs.write_r1cs(scoring_circuit(keys.shape).system(), folder / CIRCUIT)
-    source = solidity.render_verifier(keys.vk, note=verifier_note(keys.shape))
-    write_atomic(folder / VERIFIER_SOURCE, source.encode())
+    write_atomic(folder / VERIFIER_SOURCE, render_keys_verifier(keys).encode())
 
 
-def verifier_note(shape: CircuitShape) -> str:
-    return (
-        f"Scoring circuit {shape.name}: {shape.workers} score slots, {shape.canaries} canaries. "
+def render_keys_verifier(keys: ScoringKeys) -> str:
+    """The Solidity verifier of ``keys``, its header naming the circuit and the setup."""
+    shape = keys.shape
+    note = (
+        f"Scoring circuit {shape.name}: {shape.workers} score slots, {shape.canaries} canaries.\n"
         + INSECURE_SETUP_NOTE
     )
+    return solidity.render_verifier(keys.vk, note=note)
 
 
 def load_keys(folder: Path) -> ScoringKeys:

@@ -32,6 +32,19 @@ def proof_to_calldata(proof: Proof) -> ProofCalldata:
     return list(proof.a), [[bx1, bx0], [by1, by0]], list(proof.c)
 
 
+#: EIP-1108 prices: pairing check 45,000 + 34,000 per pair; ecMul 6,000; ecAdd 150.
+PAIRING_GAS = 45_000 + 4 * 34_000
+SIGNAL_GAS = 6_000 + 150
+#: Room for the verifier's own code (about 7,000 for 9 signals, measured).
+CODE_GAS = 15_000
+
+
+def gas_needed(n_public: int) -> int:
+    """The gas a verification needs at its start, at most: enough that the last precompile
+    call still gets its price after EIP-150 keeps back 1/64 of what is left."""
+    return PAIRING_GAS * 64 // 63 + 1 + n_public * SIGNAL_GAS + CODE_GAS
+
+
 def render_verifier(
     vk: VerifyingKey, contract_name: str = "Groth16Verifier", note: str = ""
 ) -> str:
@@ -62,6 +75,9 @@ def render_verifier(
         _CONTRACT_HEAD.format(name=contract_name, n=vk.n_public).rstrip("\n"),
         "    /// @dev Public signals per proof.",
         _constant("_N_PUBLIC", vk.n_public),
+        "    /// @dev Gas the precompiles need (EIP-1108: the pairing check of 4 pairs, one ecMul and",
+        "    /// one ecAdd per signal) with EIP-150's 63/64 forwarding, plus the code around them.",
+        _constant("_GAS_NEEDED", gas_needed(vk.n_public)),
         "",
         "    // The verification key. G2 coordinates are in the pairing precompile's order: the",
         "    // F_q² element c0 + c1·i is written (c1, c0).",
@@ -76,11 +92,10 @@ def render_verifier(
     lines.append(_CONTRACT_LOGIC.rstrip("\n"))
     lines.append(_LINEAR_COMBINATION_HEAD.rstrip("\n"))
     for i in range(vk.n_public):
-        load = f"calldataload(add(publicSignals.offset, {hex(32 * i)}))"
         if i == 0:
             lines.append("            let s := calldataload(publicSignals.offset)")
         else:
-            lines.append(f"            s := {load}")
+            lines.append(f"            s := calldataload(add(publicSignals.offset, {hex(32 * i)}))")
         lines.append(
             f"            if s {{ ok := and(ok, mulAdd(m, _IC{i + 1}_X, _IC{i + 1}_Y, s)) }}"
         )
@@ -129,6 +144,9 @@ _CONTRACT_HEAD = f"""\
 /// makes the proof invalid rather than the call revert; a precompile that rejects a point
 /// consumes the gas forwarded to it, as every failing precompile call does.
 contract {{name}} is IGroth16Verifier {{{{
+    /// @notice The call had too little gas left for the precompiles: retry with more.
+    error Groth16VerifierOutOfGas(uint256 gasLeft, uint256 needed);
+
     /// @dev Order of the scalar field: every public signal is below it.
     uint256 private constant _R = {R};
     /// @dev Modulus of the base field: every coordinate is below it.
@@ -149,6 +167,10 @@ _CONTRACT_LOGIC = """
         uint256[] calldata publicSignals
     ) external view returns (bool) {
         if (publicSignals.length != _N_PUBLIC) return false;
+        // A precompile that runs out of gas fails exactly like one that rejects a point: make
+        // too little gas a revert, so that `false` always means a bad proof and gas
+        // estimation finds the real cost.
+        if (gasleft() < _GAS_NEEDED) revert Groth16VerifierOutOfGas(gasleft(), _GAS_NEEDED);
         if (!_proofInField(a, b, c) || !_signalsInField(publicSignals)) return false;
         (bool ok, uint256 x, uint256 y) = _publicInputPoint(publicSignals);
         return ok && _pairingCheck(a, b, c, x, y);

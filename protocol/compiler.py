@@ -15,11 +15,12 @@ from __future__ import annotations
 import json
 import logging
 import shutil
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from protocol.artifacts import Artifact
 from protocol.errors import CompileError
 from protocol.processes import search_folders
 
@@ -77,13 +78,16 @@ def standard_input(root: Path, target: BuildTarget) -> dict[str, Any]:
     files = sorted(folder.rglob("*.sol"))
     if not files:
         raise CompileError(f"no Solidity sources under {target.sources}/")
-    sources = {
-        path.relative_to(root).as_posix(): {"content": path.read_text(encoding="utf-8")}
-        for path in files
-    }
+    return _standard_json(
+        {path.relative_to(root).as_posix(): path.read_text(encoding="utf-8") for path in files}
+    )
+
+
+def _standard_json(sources: Mapping[str, str]) -> dict[str, Any]:
+    """Standard-JSON input with the pinned settings for ``{source name: text}``."""
     return {
         "language": "Solidity",
-        "sources": sources,
+        "sources": {name: {"content": text} for name, text in sorted(sources.items())},
         "settings": {
             "evmVersion": EVM_VERSION,
             "optimizer": {"enabled": True, "runs": OPTIMIZER_RUNS},
@@ -100,11 +104,42 @@ def compile_target(root: Path, target: BuildTarget) -> dict[str, str]:
     """Compiles ``target``; returns ``{file name: artifact JSON text}`` for each deployable
     contract defined in it (interfaces and abstract contracts have no bytecode and are left
     out)."""
+    data = standard_input(root, target)
+    output = _run_solc(root, data)
+    prefix = target.sources + "/"
+    artifacts = _artifacts(output, data["settings"], own=lambda source: source.startswith(prefix))
+    return {
+        f"{name}.json": json.dumps(artifact, indent=1, sort_keys=True) + "\n"
+        for name, artifact in artifacts.items()
+    }
+
+
+def compile_sources(sources: Mapping[str, str], root: Path | None = None) -> dict[str, Artifact]:
+    """Compiles ad-hoc Solidity with the pinned settings, writing nothing; returns the
+    deployable contracts defined in ``sources`` by contract name.
+
+    ``sources`` maps repository-relative source names to text, e.g.
+    ``{"contracts/Groth16Verifier.sol": render_verifier(vk)}``: imports resolve as for the
+    checkout's own files (relative ones against the source name, then from the checkout).
+    """
+    if not sources:
+        raise CompileError("nothing to compile")
+    root = root or find_project_root(Path.cwd())
+    data = _standard_json(sources)
+    output = _run_solc(root, data)
+    artifacts = _artifacts(output, data["settings"], own=lambda source: source in sources)
+    return {
+        name: Artifact(name, artifact["abi"], artifact["bytecode"], artifact["deployedBytecode"])
+        for name, artifact in artifacts.items()
+    }
+
+
+def _run_solc(root: Path, data: dict[str, Any]) -> dict[str, Any]:
+    """solc's standard-JSON output for ``data``, compile errors raised as :class:`CompileError`."""
     import solcx
     from solcx.exceptions import SolcError
 
     shim = solc_shim(root)
-    data = standard_input(root, target)
     try:
         output = solcx.compile_standard(
             data, solc_binary=shim, base_path=str(root), allow_paths=[str(root)]
@@ -117,13 +152,17 @@ def compile_target(root: Path, target: BuildTarget) -> dict[str, str]:
         ) from exc
     except (OSError, json.JSONDecodeError) as exc:
         raise CompileError(f"could not run solc through {shim.name}: {exc}") from exc
-    return _artifacts(output, data["settings"], own_prefix=target.sources + "/")
+    return dict(output)
 
 
-def _artifacts(output: dict[str, Any], settings: dict[str, Any], own_prefix: str) -> dict[str, str]:
-    result: dict[str, str] = {}
+def _artifacts(
+    output: dict[str, Any], settings: dict[str, Any], own: Callable[[str], bool]
+) -> dict[str, dict[str, Any]]:
+    """The artifact of each deployable contract defined in a source ``own`` accepts, by
+    contract name."""
+    result: dict[str, dict[str, Any]] = {}
     for source, contracts in sorted(output.get("contracts", {}).items()):
-        if not source.startswith(own_prefix):
+        if not own(source):
             continue
         for name, compiled in sorted(contracts.items()):
             bytecode = compiled["evm"]["bytecode"]["object"]
@@ -142,7 +181,7 @@ def _artifacts(output: dict[str, Any], settings: dict[str, Any], own_prefix: str
                 "bytecode": "0x" + bytecode,
                 "deployedBytecode": "0x" + compiled["evm"]["deployedBytecode"]["object"],
             }
-            result[f"{name}.json"] = json.dumps(artifact, indent=1, sort_keys=True) + "\n"
+            result[name] = artifact
     return result
 
 

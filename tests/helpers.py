@@ -56,11 +56,17 @@ def set_next_timestamp(chain: Chain, timestamp: int) -> None:
         rpc_call(chain, "evm_setNextBlockTimestamp", timestamp)
 
 
-def deploy_hash_verifier(chain: Chain, signer: Signer) -> Contract:
-    """The TEST-ONLY HashCheckVerifier (see tests/contracts): accepts exactly the "proof"
-    made by :func:`fake_proof` for the same public signals."""
+#: Public signals of the default fake verifier: round id, three commitments, five scores.
+DEFAULT_PUBLIC_INPUTS = 4 + 5
+
+
+def deploy_hash_verifier(
+    chain: Chain, signer: Signer, public_inputs: int = DEFAULT_PUBLIC_INPUTS
+) -> Contract:
+    """The TEST-ONLY HashCheckVerifier (see tests/contracts) for ``public_inputs`` signals:
+    accepts exactly the "proof" made by :func:`fake_proof` for the same public signals."""
     artifact = load_artifact_file(ROOT / "tests" / "artifacts" / "HashCheckVerifier.json")
-    contract, _ = deploy(chain, signer, artifact)
+    contract, _ = deploy(chain, signer, artifact, public_inputs)
     return contract
 
 

@@ -5,6 +5,7 @@ tampering test below is meaningful; it proves nothing about how scores were comp
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import replace
 
 import pytest
 from web3 import Web3
@@ -15,7 +16,14 @@ from protocol.chain.deployment import deploy_memjit
 from protocol.chain.transactions import TxResult, call, transact
 from protocol.errors import ContractReverted
 from tests.conftest import TEST_CONFIG, World
-from tests.helpers import SWT, R, advance_time, fake_proof
+from tests.helpers import (
+    DEFAULT_PUBLIC_INPUTS,
+    SWT,
+    R,
+    advance_time,
+    deploy_hash_verifier,
+    fake_proof,
+)
 
 CAP = "digits-8x8"
 REQUEST, EVALUATION, OUTPUTS = 111, 222, 333
@@ -284,6 +292,71 @@ def test_close_without_a_verifier_is_refused(world: World):
         transact(
             chain, module_world.admin, oracle.closeRound(1, [wid], OUTPUTS, [50], fake_proof([1]))
         )
+    # Without a verifier the signals still have one slot per allowed worker.
+    signals = call(chain, oracle.publicSignals(1, OUTPUTS, [50]))
+    assert signals == [1, REQUEST, EVALUATION, OUTPUTS, 50] + [0] * (
+        TEST_CONFIG.max_workers_per_round - 1
+    )
+
+
+# -- public signals and the verifier's inputs -------------------------------------------------
+
+
+def test_public_signals_are_padded_to_the_verifiers_input_count(world: World) -> None:
+    ids = register(world, 2)
+    round_id = open_round(world, ids)
+    signals = call(
+        world.chain, world.mj.oracle.functions.publicSignals(round_id, OUTPUTS, [70, 30])
+    )
+    assert signals == [round_id, REQUEST, EVALUATION, OUTPUTS, 70, 30, 0, 0, 0]
+    assert len(signals) == DEFAULT_PUBLIC_INPUTS
+    close_round(world, round_id, ids, [70, 30])
+    assert call(world.chain, world.mj.oracle.functions.round(round_id))[0] == RoundStatus.CLOSED
+
+
+def test_public_signals_refuse_more_scores_than_slots(world: World) -> None:
+    oracle = world.mj.oracle.functions
+    with pytest.raises(ContractReverted) as err:
+        call(world.chain, oracle.publicSignals(1, OUTPUTS, [1, 2, 3, 4, 5, 6]))
+    assert (err.value.name, err.value.error_args) == (
+        "UtilityOracleBadWorkerCount",
+        {"count": 6, "max": 5},
+    )
+
+
+def test_the_fake_verifier_rejects_a_wrong_signal_count(world: World) -> None:
+    verifier = deploy_hash_verifier(world.chain, world.admin).functions
+    signals = list(range(DEFAULT_PUBLIC_INPUTS))
+    assert call(world.chain, verifier.publicInputCount()) == DEFAULT_PUBLIC_INPUTS
+    assert call(world.chain, verifier.verifyProof(*fake_proof(signals), signals)) is True
+    shorter = signals[:-1]
+    assert call(world.chain, verifier.verifyProof(*fake_proof(shorter), shorter)) is False
+
+
+@pytest.mark.parametrize(
+    "public_inputs,max_workers,rejected",
+    [(4, 1, "publicInputCount"), (6, 3, "maxWorkersPerRound"), (6, 2, None)],
+)
+def test_the_oracle_needs_a_score_slot_per_allowed_worker(
+    world: World, public_inputs: int, max_workers: int, rejected: str | None
+) -> None:
+    verifier = deploy_hash_verifier(world.chain, world.admin, public_inputs)
+    config = replace(TEST_CONFIG, max_workers_per_round=max_workers)
+    if rejected is not None:
+        with pytest.raises(ContractReverted) as err:
+            deploy_memjit(world.chain, world.admin, config, verifier=verifier.address)
+        assert (err.value.name, err.value.error_args["name"]) == (
+            "UtilityOracleInvalidParameter",
+            rejected,
+        )
+        return
+    deployed = deploy_memjit(world.chain, world.admin, config, verifier=verifier.address)
+    oracle = MemJitContracts(world.chain, deployed.deployment).oracle.functions
+    assert call(world.chain, oracle.publicSignals(1, OUTPUTS, [7])) == [1, 0, 0, OUTPUTS, 7, 0]
+    with pytest.raises(ContractReverted, match="UtilityOracleInvalidParameter"):
+        params = list(call(world.chain, oracle.params()))
+        params[3] = max_workers + 1
+        transact(world.chain, world.admin, oracle.setParams(tuple(params)))
 
 
 # -- the 3-sigma rule ------------------------------------------------------------------------
@@ -311,13 +384,13 @@ def test_workers_three_sigma_below_the_mean_are_terminated(
 ):
     oracle = world.mj.oracle.functions
     transact(
-        world.chain,
-        world.admin,
-        oracle.setParams(_params(world, maxWorkersPerRound=16, minPopulation=min_population)),
+        world.chain, world.admin, oracle.setParams(_params(world, minPopulation=min_population))
     )
     ids = register(world, 16)
     scores = [90] * 15 + [0]
-    close_round(world, open_round(world, ids), ids, scores)
+    for start in range(0, 16, 5):  # rounds of 5, 5, 5 and 1: the last makes the population 16
+        chunk = ids[start : start + 5]
+        close_round(world, open_round(world, chunk), chunk, scores[start : start + 5])
     population = [usefulness_after(None, s) for s in scores]
     assert is_outlier(0, population, min_population) is terminated
     status = world.mj.worker(ids[-1]).status
@@ -351,6 +424,8 @@ def test_params_are_validated_and_admin_only(world: World):
         ({"minPopulation": 10}, "minPopulation"),
         ({"roundTimeout": TEST_CONFIG.unbonding_delay_s}, "roundTimeout"),
         ({"maxWorkersPerRound": 0}, "maxWorkersPerRound"),
+        # the verifier has 9 public signals: 4 before the scores, so 5 score slots
+        ({"maxWorkersPerRound": 6}, "maxWorkersPerRound"),
     ]:
         with pytest.raises(ContractReverted) as err:
             transact(world.chain, world.admin, oracle.setParams(_params(world, **change)))

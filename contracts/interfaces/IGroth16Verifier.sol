@@ -6,9 +6,15 @@ pragma solidity ^0.8.24;
 /// @dev The UtilityOracle talks to its verifier only through this interface. The production
 /// implementation is generated from the scoring circuit's verification key by the `oracle`
 /// package. Public signals are field elements of the BN254 scalar field, in the order the
-/// circuit declares them; the verifier must reject any signal >= the field modulus.
+/// circuit declares them, and there are exactly `publicInputCount()` of them.
 interface IGroth16Verifier {
     /// @notice Returns true iff `(a, b, c)` is a valid proof for `publicSignals`.
+    /// @dev Never reverts on malformed input: it returns false when `publicSignals` does not
+    /// have exactly `publicInputCount()` entries, when a signal is not below the scalar field
+    /// modulus r, when a proof coordinate is not below the base field modulus q, or when a
+    /// point is not on the curve (or not in its subgroup). It reverts when the call has too
+    /// little gas for the precompiles (an out-of-gas precompile fails just like one given a bad
+    /// point), so `false` always means the proof is wrong.
     /// @param a The proof's G1 point A, as [x, y].
     /// @param b The proof's G2 point B, as [[x.c1, x.c0], [y.c1, y.c0]] (the pairing
     /// precompile's coordinate order).
@@ -20,4 +26,7 @@ interface IGroth16Verifier {
         uint256[2] calldata c,
         uint256[] calldata publicSignals
     ) external view returns (bool);
+
+    /// @notice The number of public signals `verifyProof` expects (the circuit's public inputs).
+    function publicInputCount() external view returns (uint256);
 }

@@ -41,7 +41,8 @@ struct OracleParams {
     uint8 scoreFloor;
     /// Share of the stake slashed from a worker under the floor, in basis points.
     uint16 slashBps;
-    /// Most workers one round may hold (the scoring circuit's k).
+    /// Most workers one round may hold: at most the scoring circuit's k, the verifier's
+    /// publicInputCount() - 4 score slots.
     uint8 maxWorkersPerRound;
     /// The 3-sigma rule applies once this many active workers have a score. Below 11 no
     /// single score can lie 3 sigma under the mean at all (Samuelson's inequality bounds it
@@ -62,9 +63,12 @@ struct OracleParams {
 /// usefulness lies more than 3 standard deviations below the population mean.
 ///
 /// The proof's public signals, in order: round id, request commitment, evaluation
-/// commitment, outputs commitment, then one score per worker in round order.
+/// commitment, outputs commitment, then one score per worker in round order, then zeros up to
+/// the verifier's publicInputCount() (a round may hold fewer workers than the circuit's k
+/// score slots). The verifier is fixed at construction and must expect at least 5 signals;
+/// maxWorkersPerRound can never exceed its publicInputCount() - 4.
 interface IUtilityOracle {
-    /// @notice A round holds 1 to `max` workers, not `count`.
+    /// @notice A round holds 1 to `max` workers (or a proof has `max` score slots), not `count`.
     error UtilityOracleBadWorkerCount(uint256 count, uint256 max);
     /// @notice Worker `id` cannot enter a round: its status is `status`.
     error UtilityOracleWorkerNotActive(bytes32 id, WorkerStatus status);
@@ -88,7 +92,8 @@ interface IUtilityOracle {
     error UtilityOracleNoVerifier();
     /// @notice The proof does not verify for round `roundId` with the given signals.
     error UtilityOracleInvalidProof(uint256 roundId);
-    /// @notice Parameter `name` has the invalid value `value`.
+    /// @notice Parameter `name` has the invalid value `value` (`publicInputCount` names a
+    /// verifier that expects too few public signals).
     error UtilityOracleInvalidParameter(string name, uint256 value);
 
     /// @notice Round `roundId` opened over `workerIds` with its commitments; it must close by
@@ -133,7 +138,10 @@ interface IUtilityOracle {
     /// any time, anyone once the round has expired.
     function abandonRound(uint256 roundId) external;
 
-    /// @notice The public signals a proof for closing `roundId` must carry.
+    /// @notice The public signals a proof for closing `roundId` must carry: round id, request
+    /// commitment, evaluation commitment, `outputsCommitment`, `scores`, then zeros, in all the
+    /// verifier's publicInputCount() entries (4 + maxWorkersPerRound without a verifier).
+    /// Reverts with UtilityOracleBadWorkerCount when `scores` do not fit.
     function publicSignals(uint256 roundId, uint256 outputsCommitment, uint8[] calldata scores)
         external
         view

@@ -14,7 +14,7 @@ from typing import Any
 
 from protocol.errors import ConfigError
 
-DEPLOYABLE = ("SWT", "WorkerRegistry", "UtilityOracle")
+DEPLOYABLE = ("SWT", "WorkerRegistry", "UtilityOracle", "Groth16Verifier")
 
 
 @dataclass(frozen=True)

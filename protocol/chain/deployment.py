@@ -17,7 +17,7 @@ from typing import Any
 from eth_typing import ChecksumAddress
 from web3 import Web3
 
-from protocol.artifacts import load_artifact
+from protocol.artifacts import Artifact, load_artifact
 from protocol.chain.connection import Chain
 from protocol.chain.signers import Signer
 from protocol.chain.transactions import TxResult, deploy, transact
@@ -166,6 +166,31 @@ def deploy_memjit(
         transactions={name: result.tx_hash for name, result in steps},
     )
     return DeployResult(deployment, tuple(steps))
+
+
+def verifier_artifact(keys_dir: Path | None = None) -> Artifact:
+    """The Groth16 verifier to deploy: the packaged one (generated from the package's
+    INSECURE development keys, ``contracts/Groth16Verifier.sol``) or the one ``memjit oracle
+    setup`` generated in ``keys_dir``, compiled now (which needs the checkout's solc-js)."""
+    if keys_dir is None:
+        return load_artifact("Groth16Verifier")
+    from protocol.compiler import compile_sources
+
+    source = keys_dir / "Groth16Verifier.sol"
+    if not source.is_file():
+        raise ConfigError(f"{keys_dir} has no Groth16Verifier.sol: run `memjit oracle setup`")
+    artifacts = compile_sources({"contracts/Groth16Verifier.sol": source.read_text()})
+    if "Groth16Verifier" not in artifacts:
+        raise ConfigError(f"{source} does not define a Groth16Verifier contract")
+    return artifacts["Groth16Verifier"]
+
+
+def deploy_verifier(
+    chain: Chain, signer: Signer, artifact: Artifact | None = None
+) -> tuple[ChecksumAddress, TxResult]:
+    """Deploys a Groth16 verifier (the packaged one by default); returns its address."""
+    contract, tx = deploy(chain, signer, artifact or verifier_artifact())
+    return contract.address, tx
 
 
 def save_deployment(path: Path, deployment: Deployment) -> None:

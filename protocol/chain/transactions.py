@@ -7,7 +7,9 @@ other refusal by the node (insufficient funds, bad nonce, ...) a :class:`ChainEr
 
 from __future__ import annotations
 
+import ast
 import logging
+import re
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -72,15 +74,26 @@ def translate_errors(
         raise decode_revert(data, extra_abis) from exc
 
 
+_BYTES_LITERAL = re.compile(r"""b(['"]).*\1$""", re.DOTALL)
+
+
 def _tester_revert_data(exc: BaseException) -> bytes | None:
     """The revert data inside an eth_tester ``TransactionFailed`` chain, else None."""
     seen: BaseException | None = exc
     found = False
     while seen is not None:
         found = found or type(seen).__name__ == "TransactionFailed"
-        if found and seen.args and isinstance(seen.args[0], bytes):
-            return seen.args[0]  # py-evm's Revert(data) at the bottom of the chain
-        seen = seen.__cause__ or seen.__context__
+        first = seen.args[0] if seen.args else None
+        if found and isinstance(first, bytes):
+            return first  # py-evm's Revert(data) at the bottom of the chain
+        if found and isinstance(first, str) and (literal := _BYTES_LITERAL.search(first)):
+            # a replayed eth_call: eth_tester writes the revert data as a bytes literal
+            data = ast.literal_eval(literal.group(0))
+            if isinstance(data, bytes):
+                return data
+        # eth_call failures carry py-evm's exception as their first argument instead
+        inner = first if isinstance(first, BaseException) else None
+        seen = seen.__cause__ or seen.__context__ or inner
     return b"" if found else None
 
 

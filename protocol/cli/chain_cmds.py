@@ -9,7 +9,13 @@ import click
 from rich.table import Table
 
 from protocol.chain.anvil import anvil_command, pid_file, port_in_use, start_anvil, stop_detached
-from protocol.chain.deployment import DeployConfig, deploy_memjit, save_deployment
+from protocol.chain.deployment import (
+    DeployConfig,
+    deploy_memjit,
+    deploy_verifier,
+    save_deployment,
+    verifier_artifact,
+)
 from protocol.cli.context import (
     connect_chain,
     json_option,
@@ -18,8 +24,8 @@ from protocol.cli.context import (
     signer_for,
     signer_options,
 )
-from protocol.cli.output import console, parse_amount, print_json
-from protocol.errors import ChainError
+from protocol.cli.output import console, err_console, parse_amount, print_json
+from protocol.errors import ChainError, ConfigError
 from protocol.units import format_swt
 
 DEFAULT_PORT = 8545
@@ -105,6 +111,21 @@ def chain_down(port: int) -> None:
     default=None,
     help="Deployment record to update [default: $MEMJIT_HOME/deployments.json].",
 )
+@click.option(
+    "--keys",
+    "keys_dir",
+    type=click.Path(path_type=Path, file_okay=False, exists=True),
+    default=None,
+    help="Deploy the verifier of this `memjit oracle setup` key folder (compiled now; needs "
+    "npm install) [default: the packaged development keys' verifier].",
+)
+@click.option(
+    "--verifier",
+    "verifier_address",
+    metavar="ADDRESS",
+    default=None,
+    help="Use a Groth16 verifier already deployed at ADDRESS.",
+)
 @json_option("the deployment")
 def deploy(
     rpc_url: str | None,
@@ -117,13 +138,18 @@ def deploy(
     slash_bps: int,
     min_population: int,
     out_file: Path | None,
+    keys_dir: Path | None,
+    verifier_address: str | None,
     as_json: bool,
 ) -> None:
-    """Deploy SWT, WorkerRegistry and UtilityOracle and record their addresses.
+    """Deploy the Groth16 verifier, SWT, WorkerRegistry and UtilityOracle and record their
+    addresses.
 
-    The UtilityOracle is deployed without a proof verifier until the scoring circuit's
-    verifier is generated: it can open rounds but not close them.
+    By default the verifier is the one generated from the package's development keys
+    (INSECURE: their setup was single-party; see `memjit oracle setup`).
     """
+    if keys_dir is not None and verifier_address is not None:
+        raise ConfigError("give --keys or --verifier, not both")
     settings = load_settings()
     config = DeployConfig(
         min_stake_wei=parse_amount(min_stake),
@@ -136,7 +162,15 @@ def deploy(
     )
     chain_ = connect_chain(settings, rpc_url, embedded_default=False)
     signer = signer_for(chain_, keystore, account_index)
-    result = deploy_memjit(chain_, signer, config)
+    if verifier_address is None:
+        if keys_dir is None:
+            err_console.print(
+                "[yellow]warning:[/yellow] verifier of the packaged INSECURE development keys "
+                "(pass --keys DIR from `memjit oracle setup` for your own)",
+                highlight=False,
+            )
+        verifier_address, _ = deploy_verifier(chain_, signer, verifier_artifact(keys_dir))
+    result = deploy_memjit(chain_, signer, config, verifier=verifier_address)
     record = out_file or settings.deployments_file
     save_deployment(record, result.deployment)
     if as_json:
@@ -149,7 +183,7 @@ def deploy(
     table.add_row("SWT", d.swt)
     table.add_row("WorkerRegistry", d.registry)
     table.add_row("UtilityOracle", d.oracle)
-    table.add_row("verifier", d.verifier or "none (rounds cannot close yet)")
+    table.add_row("Groth16Verifier", d.verifier or "none (rounds cannot close)")
     console.print(table)
     console.print(
         f"deployer {d.deployer}; min stake {format_swt(config.min_stake_wei)}; recorded in {record}"

@@ -16,7 +16,7 @@ from rich.table import Table
 
 from protocol.chain.connection import Chain
 from protocol.chain.contracts import MemJitContracts, WorkerInfo
-from protocol.chain.deployment import DeployConfig, deploy_memjit
+from protocol.chain.deployment import DeployConfig, deploy_memjit, deploy_verifier
 from protocol.chain.signers import devnet_signer
 from protocol.chain.transactions import TxResult
 from protocol.cid import cid_for
@@ -73,10 +73,12 @@ def run_demo(chain: Chain, quiet: bool = False) -> dict[str, Any]:
 
     say(f"[bold]MemJit demo[/bold] on {chain.name}")
     deployer, alice, bob = (devnet_signer(chain, i) for i in range(3))
-    result = deploy_memjit(chain, deployer, DeployConfig())
+    verifier, verifier_tx = deploy_verifier(chain, deployer)
+    result = deploy_memjit(chain, deployer, DeployConfig(), verifier=verifier)
     d = result.deployment
     mj = MemJitContracts(chain, d)
-    steps = [Step(name, tx) for name, tx in result.steps]
+    steps = [Step("deploy Groth16Verifier", verifier_tx)]
+    steps += [Step(name, tx) for name, tx in result.steps]
     say(f"deployed SWT {d.swt}, WorkerRegistry {d.registry}, UtilityOracle {d.oracle}")
 
     for who, signer in (("alice", alice), ("bob", bob)):
