@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import subprocess
 import sys
@@ -25,3 +26,17 @@ def test_sandbox_benchmark_runs_and_reports_every_approach():
         assert set(ratios) == {"floor", "warm", "restart", "cold", "node:vm"}
         assert ratios["floor"] == 1.0
         assert all(value > 0 for value in ratios.values())
+
+
+def test_prover_benchmark_runs_against_snarkjs_and_reports_gas(ptau):
+    done = subprocess.run(
+        [sys.executable, str(ROOT / "bench/prover.py"), "--quick", "--json"],
+        capture_output=True, text=True, check=True, timeout=600,
+        env={**os.environ, "MEMJIT_PTAU_DIR": str(ptau.parent)},
+    )  # fmt: skip
+    report = json.loads(done.stdout)
+    (row,) = report["circuits"]
+    assert row["shape"] == "k2-m4" and row["constraints"] > 600
+    assert row["memjit_prove_s"] > 0 and row["snarkjs_prove_s"] > 0 and row["ratio"] > 0
+    assert 200_000 < report["gas"]["verify_proof_gas"] < 400_000
+    assert report["gas"]["close_round_gas_5_workers"] > report["gas"]["verify_proof_gas"]

@@ -8,6 +8,8 @@ from pathlib import Path
 import pytest
 from eth_account import Account
 
+from protocol.artifacts import load_artifact
+from protocol.chain.connection import connect
 from tests.helpers import assert_one_line_error, memjit
 
 
@@ -83,8 +85,14 @@ def test_deploy_to_anvil_records_the_addresses(anvil, tmp_path: Path):
     printed = json.loads(result.stdout)
     record = json.loads(out.read_text())
     assert record["31337"] == printed
-    assert printed["verifier"] is None
     assert {"swt", "registry", "oracle"} <= printed.keys()
+    # the verifier of the packaged development keys, wired into the oracle
+    chain = connect(anvil.url)
+    verifier = chain.w3.eth.contract(
+        address=printed["verifier"], abi=load_artifact("Groth16Verifier").abi
+    )
+    assert verifier.functions.publicInputCount().call() == 9
+    assert "INSECURE" in result.stderr
 
 
 def test_demo_runs_against_anvil(anvil):

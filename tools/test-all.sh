@@ -49,4 +49,6 @@ step "committed contract artifacts are current"
 .venv/bin/memjit compile --check
 
 step "tests"
+# Powers of tau for the snarkjs cross-checks: generated locally once, kept between runs.
+export MEMJIT_PTAU_DIR="${MEMJIT_PTAU_DIR:-$PWD/.cache/ptau}"
 MEMJIT_REQUIRE_ALL=1 MEMJIT_BROWNIE="$PWD/.venv-brownie/bin/brownie" .venv/bin/python -m pytest "$@"

@@ -20,13 +20,15 @@ from web3 import Web3
 from protocol.artifacts import Artifact, load_artifact
 from protocol.chain.connection import Chain
 from protocol.chain.signers import Signer
-from protocol.chain.transactions import TxResult, deploy, transact
+from protocol.chain.transactions import TxResult, deploy, transact, translate_errors
 from protocol.errors import ConfigError, NotDeployed
 from protocol.units import WEI_PER_SWT
 
 log = logging.getLogger(__name__)
 
 ZERO_ADDRESS = "0x0000000000000000000000000000000000000000"
+#: Public signals ahead of the scores: round id, request, evaluation and outputs commitments.
+SIGNALS_BEFORE_SCORES = 4
 
 
 @dataclass(frozen=True)
@@ -191,6 +193,19 @@ def deploy_verifier(
     """Deploys a Groth16 verifier (the packaged one by default); returns its address."""
     contract, tx = deploy(chain, signer, artifact or verifier_artifact())
     return contract.address, tx
+
+
+def verifier_score_slots(chain: Chain, verifier: str) -> int:
+    """How many scores the verifier at ``verifier`` takes: its public inputs after the
+    round id and the three commitments."""
+    contract = chain.w3.eth.contract(
+        address=Web3.to_checksum_address(verifier), abi=load_artifact("Groth16Verifier").abi
+    )
+    with translate_errors(chain):
+        count = int(contract.functions.publicInputCount().call())
+    if count <= SIGNALS_BEFORE_SCORES:
+        raise ConfigError(f"{verifier} is not a scoring verifier ({count} public inputs)")
+    return count - SIGNALS_BEFORE_SCORES
 
 
 def save_deployment(path: Path, deployment: Deployment) -> None:

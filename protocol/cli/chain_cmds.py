@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import subprocess
+from dataclasses import replace
 from pathlib import Path
 
 import click
@@ -15,6 +16,7 @@ from protocol.chain.deployment import (
     deploy_verifier,
     save_deployment,
     verifier_artifact,
+    verifier_score_slots,
 )
 from protocol.cli.context import (
     connect_chain,
@@ -162,17 +164,21 @@ def deploy(
     )
     chain_ = connect_chain(settings, rpc_url, embedded_default=False)
     signer = signer_for(chain_, keystore, account_index)
+    packaged_keys = verifier_address is None and keys_dir is None
     if verifier_address is None:
-        if keys_dir is None:
-            err_console.print(
-                "[yellow]warning:[/yellow] verifier of the packaged INSECURE development keys "
-                "(pass --keys DIR from `memjit oracle setup` for your own)",
-                highlight=False,
-            )
         verifier_address, _ = deploy_verifier(chain_, signer, verifier_artifact(keys_dir))
+    # A round holds as many workers as the verifier's circuit has score slots.
+    slots = verifier_score_slots(chain_, verifier_address)
+    config = replace(config, max_workers_per_round=slots)
     result = deploy_memjit(chain_, signer, config, verifier=verifier_address)
     record = out_file or settings.deployments_file
     save_deployment(record, result.deployment)
+    if packaged_keys:  # after the fact, so that a failed deploy stays one line
+        err_console.print(
+            "[yellow]warning:[/yellow] the verifier is the packaged INSECURE development keys' "
+            "(pass --keys DIR from `memjit oracle setup` for your own)",
+            highlight=False,
+        )
     if as_json:
         print_json(result.deployment.to_json())
         return
