@@ -18,6 +18,10 @@ CLI above all) can catch one class and show one line::
     │   └── StoreUnavailable   the IPFS node cannot be reached
     ├── BuildError         a worker could not be built from source or weights
     ├── ProofError         a proof, key or evaluation set is malformed or does not fit
+    ├── EngineError        a service request could not be served
+    │   ├── UnknownCapability  no task of that name, or input that is not whole items
+    │   ├── NoEligibleWorkers  no active worker has the capability
+    │   └── RoundFailed        the round was abandoned (nothing paid, nothing slashed)
     └── SandboxError       a worker run failed (the worker scores zero; the node goes on)
         ├── InvalidModule      not valid WebAssembly, or the worker ABI is not met
         ├── ForbiddenImport    the module imports something not allow-listed
@@ -127,6 +131,22 @@ class BuildError(MemJitError):
 class ProofError(MemJitError):
     """A proof, key or evaluation set is malformed, or does not fit the circuit (wraps the
     oracle library's errors at the node's boundary)."""
+
+
+class EngineError(MemJitError):
+    """A service request could not be served."""
+
+
+class UnknownCapability(EngineError):
+    """No task has that name, or the input is not a whole number of its items."""
+
+
+class NoEligibleWorkers(EngineError):
+    """No active worker is registered for the capability."""
+
+
+class RoundFailed(EngineError):
+    """The round could not be completed and was abandoned: nothing paid, nothing slashed."""
 
 
 class SandboxError(MemJitError):

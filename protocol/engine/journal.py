@@ -1,0 +1,68 @@
+"""The engine's round journal: what a restart needs to finish or abandon a round.
+
+One JSON file per round, written atomically before and after every step that touches the
+chain. It holds the evaluation set (hidden answers and salt), so files are private (0600).
+Recovery trusts the chain, not the journal, for what has happened on-chain: the journal only
+says which round a record is about and what the workers answered.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+#: Phases, in order. ``closed`` and ``abandoned`` are final.
+OPENING, OPEN, EXECUTED, CLOSED, ABANDONED = "opening", "open", "executed", "closed", "abandoned"
+FINAL = (CLOSED, ABANDONED)
+
+
+@dataclass
+class RoundRecord:
+    key: str
+    phase: str
+    capability: str
+    request_commitment: int
+    evaluation: dict[str, Any]
+    items: list[str]
+    canary_positions: list[int]
+    user_positions: list[int]
+    worker_ids: list[str]
+    cids: list[str]
+    round_id: int | None = None
+    #: Each worker's whole output as hex, None for a failed run.
+    outputs: list[str | None] | None = None
+    transactions: dict[str, str] = field(default_factory=dict)
+    note: str = ""
+
+
+class Journal:
+    def __init__(self, folder: Path) -> None:
+        self.folder = folder
+
+    def path(self, key: str) -> Path:
+        return self.folder / f"{key}.json"
+
+    def save(self, record: RoundRecord) -> None:
+        self.folder.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=self.folder, prefix=f".{record.key}-")
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            json.dump(asdict(record), handle, indent=1)
+        os.replace(tmp, self.path(record.key))  # mkstemp files are 0600 already
+
+    def load(self, key: str) -> RoundRecord:
+        return RoundRecord(**json.loads(self.path(key).read_text()))
+
+    def pending(self) -> list[RoundRecord]:
+        """Records whose round is not known to be over, oldest first."""
+        if not self.folder.is_dir():
+            return []
+        records = []
+        for path in sorted(self.folder.glob("*.json"), key=lambda p: p.stat().st_mtime):
+            record = RoundRecord(**json.loads(path.read_text()))
+            if record.phase not in FINAL:
+                records.append(record)
+        return records
