@@ -36,30 +36,19 @@ from tests.helpers import assert_one_line_error, memjit
         ["cache"],
         ["cache", "stats"],
         ["cache", "purge"],
+        ["oracle"],
+        ["oracle", "setup"],
+        ["oracle", "circuit"],
+        ["oracle", "draw"],
+        ["oracle", "commit"],
+        ["oracle", "prove"],
+        ["oracle", "verify"],
     ],
 )
 def test_every_command_has_help(command: list[str]):
     result = memjit(*command, "--help")
     assert result.returncode == 0, result.stderr
     assert "Usage: memjit" in result.stdout
-
-
-def test_demo_runs_on_the_embedded_chain_and_reports_json():
-    result = memjit("demo", "--json")
-    assert result.returncode == 0, result.stderr
-    summary = json.loads(result.stdout)
-    assert summary["chain_id"] == 131277322940537
-    assert set(summary["contracts"]) == {"SWT", "WorkerRegistry", "UtilityOracle"}
-    assert len(summary["workers"]) == 3
-    assert all(w["cid"].startswith("bafkrei") for w in summary["workers"])
-    staked = sum(int(w["stake_wei"]) for w in summary["workers"])
-    assert staked == int(summary["total_staked_wei"]) == 700 * 10**18
-
-
-def test_demo_prints_the_registry_table():
-    result = memjit("demo")
-    assert result.returncode == 0, result.stderr
-    assert "worker registry" in result.stdout and "total staked 700 SWT" in result.stdout
 
 
 def test_deploy_to_a_dead_rpc_is_one_clear_line():
@@ -93,12 +82,6 @@ def test_deploy_to_anvil_records_the_addresses(anvil, tmp_path: Path):
     )
     assert verifier.functions.publicInputCount().call() == 9
     assert "INSECURE" in result.stderr
-
-
-def test_demo_runs_against_anvil(anvil):
-    result = memjit("demo", "--rpc", anvil.url, "--json")
-    assert result.returncode == 0, result.stderr
-    assert json.loads(result.stdout)["chain_id"] == 31337
 
 
 def test_bad_private_key_is_named(anvil):

@@ -1,58 +1,83 @@
 """``memjit demo``: the main job on the embedded default, no servers needed.
 
-For now it shows the staking half of the protocol: it deploys the contracts, funds two worker
-owners from the devnet faucet, registers workers (one with an EIP-2612 permit: one signature,
-one transaction), adds stake, and prints the registry and the stake books.
+It deploys the contracts (with the Groth16 verifier of the packaged development keys),
+publishes the example workers to the local content store (three digit classifiers of
+different quality, a random guesser, a worker that spins forever and one that eats memory),
+registers each with stake, and serves a few service requests. Each request is a round: the
+engine picks five workers, hides 16 canaries among the user's 5 digits, runs the workers in
+the sandbox, proves their canary scores and closes the round on-chain, which pays the best
+three and slashes the ones under the floor. The leaderboard at the end shows the selection.
 """
 
 from __future__ import annotations
 
+import random
+import tempfile
 import time
 from dataclasses import dataclass
+from importlib import resources
+from pathlib import Path
 from typing import Any
 
 import click
 from rich.table import Table
 
+from oracle.datasets import load_digits_test
+from oracle.prover import load_dev_keys
 from protocol.chain.connection import Chain
-from protocol.chain.contracts import MemJitContracts, WorkerInfo
+from protocol.chain.contracts import MemJitContracts
 from protocol.chain.deployment import DeployConfig, deploy_memjit, deploy_verifier
 from protocol.chain.signers import devnet_signer
-from protocol.chain.transactions import TxResult
-from protocol.cid import cid_for
 from protocol.cli.context import connect_chain, json_option, load_settings, rpc_option
 from protocol.cli.output import console, print_json, short
+from protocol.engine import JITEngine, Journal, RequestResult
 from protocol.errors import ConfigError
+from protocol.runtime import WorkerRuntime
+from protocol.settings import Settings
 from protocol.units import WEI_PER_SWT, format_swt
+from protocol.workers.build import build_file
 
 CAPABILITY = "digits-8x8"
-
-
-#: Smallest valid WebAssembly module (magic + version) plus a custom section naming the
-#: worker, so each demo worker has real module bytes and a real CID.
-def _module(name: str) -> bytes:
-    payload = bytes([len(name)]) + name.encode()
-    return b"\0asm\x01\0\0\0" + b"\0" + bytes([len(payload)]) + payload
+USER_ITEMS = 5
 
 
 @dataclass(frozen=True)
-class Step:
-    what: str
-    tx: TxResult
+class Entrant:
+    """An example worker, who owns it, and how it was built."""
 
-
-@dataclass(frozen=True)
-class DemoWorker:
     name: str
-    owner: str
-    id: bytes
+    owner_index: int
+    source: str
+    stake_swt: int
+
+
+ENTRANTS = (
+    Entrant("small-mlp", 1, "digits/models/mlp.json", 300),
+    Entrant("logistic-regression", 2, "digits/models/logistic.json", 200),
+    Entrant("nearest-centroid", 2, "digits/models/centroid.json", 200),
+    Entrant("random-guesser", 3, "hostile/random.wat", 150),
+    Entrant("infinite-loop", 3, "hostile/spin.wat", 150),
+    Entrant("memory-bomb", 4, "hostile/bomb.wat", 150),
+)
+OWNERS = {1: "bob", 2: "alice", 3: "mallory", 4: "trent"}
 
 
 @click.command()
 @rpc_option("Run against this JSON-RPC node (a local devnet) instead of the embedded EVM.")
+@click.option(
+    "--rounds",
+    type=click.IntRange(1, 100),
+    default=6,
+    show_default=True,
+    help="Service requests to serve.",
+)
+@click.option(
+    "--seed", type=int, default=None, help="Seed the requests and canaries (reproducible runs)."
+)
 @json_option("a machine-readable summary")
-def demo(rpc_url: str | None, as_json: bool) -> None:
-    """Deploy MemJit and stake workers on an in-process chain (or --rpc)."""
+def demo(rpc_url: str | None, rounds: int, seed: int | None, as_json: bool) -> None:
+    """Deploy MemJit, publish and stake example workers, and serve requests: rounds of
+    competing workers, proved and settled on-chain (in-process chain unless --rpc)."""
     started = time.perf_counter()
     settings = load_settings()
     chain = connect_chain(settings, rpc_url, embedded_default=True)
@@ -60,98 +85,174 @@ def demo(rpc_url: str | None, as_json: bool) -> None:
         raise ConfigError(
             f"the demo uses the devnet faucet and keys; chain {chain.chain_id} is not a local devnet"
         )
-    summary = run_demo(chain, quiet=as_json)
+    with tempfile.TemporaryDirectory(prefix="memjit-demo-") as work:
+        summary = run_demo(chain, settings, Path(work), rounds, seed, quiet=as_json)
     summary["seconds"] = round(time.perf_counter() - started, 2)
     if as_json:
         print_json(summary)
+    else:
+        console.print(f"[dim]{summary['seconds']} s[/dim]")
 
 
-def run_demo(chain: Chain, quiet: bool = False) -> dict[str, Any]:
+def example_path(relative: str) -> Path:
+    """An example worker's source, shipped in the package (``protocol/examples`` = ``workers/``)."""
+    return Path(str(resources.files("protocol").joinpath("examples", relative)))
+
+
+def run_demo(
+    chain: Chain, settings: Settings, work: Path, rounds: int, seed: int | None, quiet: bool = False
+) -> dict[str, Any]:
     def say(text: str) -> None:
         if not quiet:
-            console.print(text)
+            console.print(text, highlight=False)
 
+    rng = random.Random(seed) if seed is not None else random.SystemRandom()
     say(f"[bold]MemJit demo[/bold] on {chain.name}")
-    deployer, alice, bob = (devnet_signer(chain, i) for i in range(3))
-    verifier, verifier_tx = deploy_verifier(chain, deployer)
-    result = deploy_memjit(chain, deployer, DeployConfig(), verifier=verifier)
-    d = result.deployment
-    mj = MemJitContracts(chain, d)
-    steps = [Step("deploy Groth16Verifier", verifier_tx)]
-    steps += [Step(name, tx) for name, tx in result.steps]
-    say(f"deployed SWT {d.swt}, WorkerRegistry {d.registry}, UtilityOracle {d.oracle}")
+    operator = devnet_signer(chain, 0)
+    verifier, _ = deploy_verifier(chain, operator)
+    deployed = deploy_memjit(chain, operator, DeployConfig(), verifier=verifier).deployment
+    mj = MemJitContracts(chain, deployed)
+    say(
+        f"deployed SWT {deployed.swt}, WorkerRegistry {deployed.registry}, UtilityOracle "
+        f"{deployed.oracle}, Groth16Verifier {verifier} (INSECURE development keys)"
+    )
 
-    for who, signer in (("alice", alice), ("bob", bob)):
-        tx = mj.faucet(signer, 1_000 * WEI_PER_SWT)
-        steps.append(Step(f"faucet 1000 SWT to {who}", tx))
+    # The demo's node keeps its store, cache and journal in a scratch folder.
+    node_settings = Settings.load(home=work)
+    runtime = WorkerRuntime.from_settings(node_settings)
+    ids: dict[bytes, Entrant] = {}
+    funded: set[int] = set()
+    for entrant in ENTRANTS:
+        owner = devnet_signer(chain, entrant.owner_index)
+        if entrant.owner_index not in funded:
+            mj.faucet(owner, 1_000 * WEI_PER_SWT)
+            funded.add(entrant.owner_index)
+        cid = runtime.publish(build_file(example_path(entrant.source)))
+        wid, _ = mj.register_worker(owner, cid, entrant.stake_swt * WEI_PER_SWT, CAPABILITY)
+        ids[wid] = entrant
+        say(
+            f"{OWNERS[entrant.owner_index]} publishes {entrant.name} ({short(cid, 8)}) and stakes {entrant.stake_swt} SWT"
+        )
 
-    plan = [
-        ("alice", alice, "nearest-centroid", 150 * WEI_PER_SWT, True),
-        ("alice", alice, "logistic-regression", 200 * WEI_PER_SWT, True),
-        ("bob", bob, "small-mlp", 300 * WEI_PER_SWT, False),
-    ]
-    workers: list[DemoWorker] = []
-    for who, signer, name, stake, permit in plan:
-        cid = cid_for(_module(name))
-        wid, tx = mj.register_worker(signer, cid, stake, CAPABILITY, permit=permit)
-        how = "permit: 1 tx" if permit else "approve + register: 2 tx"
-        steps.append(Step(f"{who} registers {name} ({how})", tx))
-        workers.append(DemoWorker(name, who, wid))
-    tx = mj.add_stake(alice, workers[0].id, 50 * WEI_PER_SWT)
-    steps.append(Step("alice adds 50 SWT stake (permit)", tx))
+    engine = JITEngine(mj, operator, runtime, load_dev_keys(), Journal(work / "rounds"), rng)
+    digits = load_digits_test()
+    results: list[RequestResult] = []
+    correct = 0
+    for number in range(1, rounds + 1):
+        picks = rng.sample(range(len(digits)), USER_ITEMS)
+        data = b"".join(digits.inputs[i] for i in picks)
+        truth = bytes(digits.labels[i] for i in picks)
+        with (
+            console.status(f"request {number}/{rounds}", spinner="dots") if not quiet else _quiet()
+        ):
+            result = engine.serve(CAPABILITY, data, progress=None)
+        results.append(result)
+        right = sum(a == t for a, t in zip(result.answers or b"", truth, strict=False))
+        correct += right
+        scores = ", ".join(f"{ids[w.id].name} {w.score}" for w in result.workers)
+        say(
+            f"round {result.round_id}: {scores} · answer {list(result.answers or b'')} "
+            f"({right}/{USER_ITEMS} right) · prove {result.timings_s.get('prove', 0):.2f} s"
+        )
+    runtime.close()
 
-    total = mj.total_staked()
-    held = mj.balance_of(d.registry)
-    if total != held:
-        raise AssertionError(f"stake books broken: totalStaked {total} != registry balance {held}")
-
-    infos = [mj.worker(w.id) for w in workers]
+    board = leaderboard(mj, ids, results)
     if not quiet:
-        _print_tables(workers, infos, steps, total)
+        print_leaderboard(board)
+        say(
+            f"the network answered {correct}/{rounds * USER_ITEMS} user digits correctly; "
+            f"total staked {format_swt(mj.total_staked())} = the registry's SWT balance"
+        )
     return {
         "chain_id": chain.chain_id,
-        "contracts": {"SWT": d.swt, "WorkerRegistry": d.registry, "UtilityOracle": d.oracle},
-        "workers": [
+        "contracts": {
+            "SWT": deployed.swt,
+            "WorkerRegistry": deployed.registry,
+            "UtilityOracle": deployed.oracle,
+            "Groth16Verifier": verifier,
+        },
+        "rounds": [
             {
-                "name": w.name,
-                "owner": w.owner,
-                "id": "0x" + w.id.hex(),
-                "cid": info.cid,
-                "stake_wei": str(info.stake),
-                "status": info.status.name.lower(),
+                "round_id": r.round_id,
+                "transactions": r.transactions,
+                "gas": r.gas,
+                "timings_s": r.timings_s,
+                "workers": [
+                    {
+                        "id": "0x" + w.id.hex(),
+                        "name": ids[w.id].name,
+                        "cid": w.cid,
+                        "score": w.score,
+                        "reward_wei": str(w.reward_wei),
+                        "slashed_wei": str(w.slashed_wei),
+                        "terminated": w.terminated,
+                        "failure": w.failure,
+                    }
+                    for w in r.workers
+                ],
             }
-            for w, info in zip(workers, infos, strict=True)
+            for r in results
         ],
-        "total_staked_wei": str(total),
-        "transactions": [
-            {"step": s.what, "tx_hash": s.tx.tx_hash, "gas_used": s.tx.gas_used} for s in steps
-        ],
+        "leaderboard": board,
+        "user_items_correct": correct,
+        "user_items": rounds * USER_ITEMS,
     }
 
 
-def _print_tables(
-    workers: list[DemoWorker], infos: list[WorkerInfo], steps: list[Step], total: int
-) -> None:
-    tx_table = Table(title="transactions")
-    tx_table.add_column("step")
-    tx_table.add_column("tx", style="dim")
-    tx_table.add_column("gas", justify="right")
-    for step in steps:
-        tx_table.add_row(step.what, short(step.tx.tx_hash), f"{step.tx.gas_used:,}")
-    console.print(tx_table)
+class _quiet:
+    def __enter__(self) -> None:
+        return None
 
-    table = Table(title="worker registry")
-    for column in ("worker", "owner", "id", "CID", "capability", "stake", "status"):
-        table.add_column(column)
-    for w, info in zip(workers, infos, strict=True):
+    def __exit__(self, *exc: object) -> None:
+        return None
+
+
+def leaderboard(
+    mj: MemJitContracts, ids: dict[bytes, Entrant], results: list[RequestResult]
+) -> list[dict[str, Any]]:
+    """Each worker's standing, best usefulness first."""
+    rows: list[dict[str, Any]] = []
+    for wid, entrant in ids.items():
+        info = mj.worker(wid)
+        outcomes = [w for r in results for w in r.workers if w.id == wid]
+        rows.append(
+            {
+                "name": entrant.name,
+                "owner": OWNERS[entrant.owner_index],
+                "id": "0x" + wid.hex(),
+                "cid": info.cid,
+                "rounds": len(outcomes),
+                "last_score": info.last_score,
+                "usefulness": info.usefulness / 100,
+                "rewards_wei": str(sum(w.reward_wei for w in outcomes)),
+                "slashed_wei": str(sum(w.slashed_wei for w in outcomes)),
+                "stake_wei": str(info.stake),
+                "status": info.status.name.lower(),
+                "failures": sorted({w.failure for w in outcomes if w.failure}),
+            }
+        )
+    rows.sort(key=lambda r: (-r["usefulness"], r["name"]))
+    return rows
+
+
+def print_leaderboard(board: list[dict[str, Any]]) -> None:
+    table = Table(title="leaderboard (SWT)")
+    for column in ("worker", "rounds", "score", "useful", "rewards", "slashed", "stake", "status"):
+        table.add_column(column, justify="left" if column in ("worker", "status") else "right")
+    for row in board:
+        failures = ", ".join(row["failures"])
         table.add_row(
-            w.name,
-            w.owner,
-            short(w.id),
-            short(info.cid, 8),
-            info.capability,
-            format_swt(info.stake),
-            info.status.name.lower(),
+            row["name"],
+            str(row["rounds"]),
+            str(row["last_score"]),
+            f"{row['usefulness']:.1f}",
+            _swt(row["rewards_wei"]),
+            _swt(row["slashed_wei"]),
+            _swt(row["stake_wei"]),
+            row["status"] + (f": {failures}" if failures else ""),
         )
     console.print(table)
-    console.print(f"total staked {format_swt(total)} = the registry's SWT balance")
+
+
+def _swt(wei: str) -> str:
+    return f"{int(wei) / WEI_PER_SWT:,.1f}"

@@ -23,7 +23,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from eth_utils import keccak
+from web3 import Web3
 from web3.logs import DISCARD
 
 from oracle.circuit import ScoringInputs
@@ -38,8 +38,15 @@ from protocol.engine.batch import MixedBatch, consensus, mix
 from protocol.engine.journal import ABANDONED, CLOSED, EXECUTED, OPEN, OPENING, Journal, RoundRecord
 from protocol.engine.selection import select_workers
 from protocol.engine.tasks import split_items, task_for
-from protocol.errors import ChainError, MemJitError, NoEligibleWorkers, RoundFailed, SandboxError, StoreError
-from protocol.runtime import WorkerRuntime
+from protocol.errors import (
+    ChainError,
+    MemJitError,
+    NoEligibleWorkers,
+    RoundFailed,
+    SandboxError,
+    StoreError,
+)
+from protocol.runtime import LoadedWorker, WorkerRuntime
 
 log = logging.getLogger(__name__)
 
@@ -191,11 +198,9 @@ class JITEngine:
         self.journal.save(record)
         return tx
 
-    def _execute(
-        self, record: RoundRecord, batch: MixedBatch, lap: Callable[[str], None]
-    ) -> _Run:
+    def _execute(self, record: RoundRecord, batch: MixedBatch, lap: Callable[[str], None]) -> _Run:
         run = _Run([], [])
-        loaded = []
+        loaded: list[LoadedWorker | None] = []
         for cid in record.cids:
             try:
                 loaded.append(self.runtime.fetch_module(cid))
@@ -253,7 +258,9 @@ class JITEngine:
 
     def _abandon(self, record: RoundRecord, reason: str) -> None:
         try:
-            tx = transact(self.chain, self.operator, self.mj.oracle.functions.abandonRound(record.round_id))
+            tx = transact(
+                self.chain, self.operator, self.mj.oracle.functions.abandonRound(record.round_id)
+            )
             record.transactions["abandon"] = tx.tx_hash
         except MemJitError as exc:
             log.warning("could not abandon round %s: %s", record.round_id, exc)
@@ -275,11 +282,15 @@ class JITEngine:
         for event in self.mj.oracle.events.RewardMinted().process_receipt(receipt, errors=DISCARD):
             rewards[bytes(event["args"]["workerId"])] = int(event["args"]["amount"])
         slashed: dict[bytes, int] = {}
-        for event in self.mj.registry.events.WorkerSlashed().process_receipt(receipt, errors=DISCARD):
+        for event in self.mj.registry.events.WorkerSlashed().process_receipt(
+            receipt, errors=DISCARD
+        ):
             slashed[bytes(event["args"]["id"])] = int(event["args"]["amount"])
         terminated = {
             bytes(e["args"]["workerId"])
-            for e in self.mj.oracle.events.WorkerEliminated().process_receipt(receipt, errors=DISCARD)
+            for e in self.mj.oracle.events.WorkerEliminated().process_receipt(
+                receipt, errors=DISCARD
+            )
         }
         return tuple(
             WorkerOutcome(
@@ -359,4 +370,4 @@ class JITEngine:
 def request_commitment(capability: str, batch: bytes) -> int:
     """keccak256 of the capability and the batch the workers see, reduced into the field:
     anyone holding the batch can check what the round was asked."""
-    return int.from_bytes(keccak(capability.encode() + b"\0" + batch), "big") % R
+    return int.from_bytes(Web3.keccak(capability.encode() + b"\0" + batch), "big") % R

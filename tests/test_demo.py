@@ -1,0 +1,61 @@
+"""`memjit demo`, the main job: rounds of competing workers, proved and settled on-chain."""
+
+from __future__ import annotations
+
+import json
+
+from tests.helpers import memjit
+
+CLASSIFIERS = {"small-mlp", "logistic-regression", "nearest-centroid"}
+USELESS = {"random-guesser", "infinite-loop", "memory-bomb"}
+
+
+def check_summary(summary: dict, rounds: int) -> None:
+    assert set(summary["contracts"]) == {
+        "SWT",
+        "WorkerRegistry",
+        "UtilityOracle",
+        "Groth16Verifier",
+    }
+    assert len(summary["rounds"]) == rounds
+    for number, round_ in enumerate(summary["rounds"], start=1):
+        assert round_["round_id"] == number
+        assert set(round_["transactions"]) == {"open", "close"}
+        workers = round_["workers"]
+        assert len(workers) == 5
+        best = max(workers, key=lambda w: w["score"])
+        assert int(best["reward_wei"]) > 0  # the best is paid
+        for w in workers:
+            if w["name"] in USELESS:
+                assert w["score"] < 20 and int(w["slashed_wei"]) > 0 and int(w["reward_wei"]) == 0
+            if w["name"] == "infinite-loop":
+                assert w["failure"] == "out-of-fuel"
+    board = summary["leaderboard"]
+    ranked = [row["name"] for row in board if row["rounds"]]
+    # Darwinian selection: every classifier ranks above every useless worker
+    assert set(ranked[:3]) == CLASSIFIERS
+    assert all(int(row["rewards_wei"]) == 0 for row in board if row["name"] in USELESS)
+    assert summary["user_items_correct"] >= 0.8 * summary["user_items"]
+
+
+def test_demo_runs_rounds_on_the_embedded_chain():
+    result = memjit("demo", "--json", "--rounds", "3", "--seed", "7")
+    assert result.returncode == 0, result.stderr
+    summary = json.loads(result.stdout)
+    assert summary["chain_id"] == 131277322940537
+    check_summary(summary, 3)
+
+
+def test_demo_prints_rounds_and_the_leaderboard():
+    result = memjit("demo", "--rounds", "2", "--seed", "1")
+    assert result.returncode == 0, result.stderr
+    assert "leaderboard" in result.stdout and "round 2:" in result.stdout
+    assert "INSECURE" in result.stdout
+
+
+def test_demo_runs_against_anvil(anvil):
+    result = memjit("demo", "--rpc", anvil.url, "--json", "--rounds", "2", "--seed", "3")
+    assert result.returncode == 0, result.stderr
+    summary = json.loads(result.stdout)
+    assert summary["chain_id"] == 31337
+    check_summary(summary, 2)
