@@ -20,6 +20,7 @@ from protocol.cli.compile_cmd import compile_contracts
 from protocol.cli.demo import demo
 from protocol.cli.oracle_cmds import oracle
 from protocol.cli.output import err_console
+from protocol.cli.request_cmds import request, round_group
 from protocol.cli.run_cmds import worker_build, worker_eval, worker_run
 from protocol.cli.store_cmds import cache, store
 from protocol.cli.worker_cmds import faucet, worker
@@ -49,8 +50,11 @@ cli.add_command(worker)
 cli.add_command(store)
 cli.add_command(cache)
 cli.add_command(oracle)
+cli.add_command(request)
+cli.add_command(round_group)
 worker.add_command(worker_run)
 worker.add_command(worker_build)
+worker.add_command(worker_build, "publish")
 worker.add_command(worker_eval)
 
 

@@ -1,0 +1,164 @@
+"""``memjit request`` (a service request, served as a round) and ``memjit round`` (the
+oracle operator's side: pending rounds, recovery after a crash)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import click
+from rich.table import Table
+
+from protocol.chain.contracts import MemJitContracts
+from protocol.chain.deployment import load_deployment
+from protocol.cli.context import (
+    connect_chain,
+    json_option,
+    load_settings,
+    read_input,
+    rpc_option,
+    signer_for,
+    signer_options,
+    store_options,
+)
+from protocol.cli.oracle_cmds import keys_option, open_keys
+from protocol.cli.output import console, print_json, short
+from protocol.engine import JITEngine, Journal
+from protocol.runtime import WorkerRuntime
+
+RPC_HELP = "JSON-RPC endpoint [default: the configured one, http://127.0.0.1:8545]."
+
+
+@contextmanager
+def open_engine(
+    rpc_url: str | None,
+    keystore: Path | None,
+    account_index: int,
+    keys_dir: Path | None,
+    store: str | None = None,
+    ipfs_api: str | None = None,
+) -> Iterator[JITEngine]:
+    """The engine of this node: the recorded deployment, the operator's key, the configured
+    store and cache, the oracle keys, and a journal per chain and oracle."""
+    settings = load_settings(store=store, ipfs_api=ipfs_api)
+    chain = connect_chain(settings, rpc_url, embedded_default=False)
+    mj = MemJitContracts(chain, load_deployment(settings.deployments_file, chain))
+    operator = signer_for(chain, keystore, account_index)
+    journal = Journal(settings.home / "rounds" / f"{chain.chain_id}-{mj.oracle.address}")
+    with WorkerRuntime.from_settings(settings) as runtime:
+        yield JITEngine(mj, operator, runtime, open_keys(keys_dir), journal)
+
+
+@click.command()
+@click.argument("capability")
+@click.option(
+    "-i",
+    "--input",
+    "input_file",
+    required=True,
+    type=click.Path(path_type=Path, dir_okay=False, allow_dash=True),
+    help="The items, concatenated (e.g. 64-byte digits for digits-8x8), or - for stdin.",
+)
+@rpc_option(RPC_HELP)
+@signer_options
+@keys_option
+@store_options
+@json_option("the result and receipt")
+def request(
+    capability: str,
+    input_file: Path,
+    rpc_url: str | None,
+    keystore: Path | None,
+    account_index: int,
+    keys_dir: Path | None,
+    store: str | None,
+    ipfs_api: str | None,
+    as_json: bool,
+) -> None:
+    """Send a service request: the best workers for CAPABILITY answer the items in a round
+    that is proved and settled on-chain. The signer must hold the oracle's operator role."""
+    data = read_input(input_file)
+    with (
+        open_engine(rpc_url, keystore, account_index, keys_dir, store, ipfs_api) as engine,
+        console.status("serving the request", spinner="dots"),
+    ):
+        result = engine.serve(capability, data)
+    if as_json:
+        print_json(
+            {
+                "capability": result.capability,
+                "round_id": result.round_id,
+                "answers": list(result.answers) if result.answers is not None else None,
+                "transactions": result.transactions,
+                "gas": result.gas,
+                "timings_s": result.timings_s,
+                "workers": [
+                    {
+                        "id": "0x" + w.id.hex(),
+                        "cid": w.cid,
+                        "score": w.score,
+                        "reward_wei": str(w.reward_wei),
+                        "slashed_wei": str(w.slashed_wei),
+                        "terminated": w.terminated,
+                        "failure": w.failure,
+                    }
+                    for w in result.workers
+                ],
+            }
+        )
+        return
+    answers = "none (no worker answered)" if result.answers is None else list(result.answers)
+    console.print(f"answers: {answers}")
+    table = Table(title=f"round {result.round_id}")
+    for column in ("worker", "CID", "score", "reward", "slashed", "note"):
+        table.add_column(column)
+    for w in result.workers:
+        note = w.failure or ("terminated" if w.terminated else "")
+        table.add_row(
+            short(w.id),
+            short(w.cid, 8),
+            str(w.score),
+            f"{w.reward_wei / 1e18:.2f}",
+            f"{w.slashed_wei / 1e18:.2f}",
+            note,
+        )
+    console.print(table)
+    console.print(
+        f"receipt: round {result.round_id}, open {result.transactions['open']}, "
+        f"close {result.transactions['close']}",
+        highlight=False,
+    )
+
+
+@click.group("round")
+def round_group() -> None:
+    """The oracle operator's rounds: pending ones, and recovery after a crash."""
+
+
+@round_group.command("recover")
+@rpc_option(RPC_HELP)
+@signer_options
+@keys_option
+@store_options
+@json_option("what happened to each round")
+def round_recover(
+    rpc_url: str | None,
+    keystore: Path | None,
+    account_index: int,
+    keys_dir: Path | None,
+    store: str | None,
+    ipfs_api: str | None,
+    as_json: bool,
+) -> None:
+    """Finish or abandon the rounds an interrupted node left open, as the chain says they
+    stand: still open and in time → executed, proved and closed; expired → abandoned."""
+    with open_engine(rpc_url, keystore, account_index, keys_dir, store, ipfs_api) as engine:
+        outcomes = engine.recover()
+    if as_json:
+        print_json([{"round_id": r, "outcome": what} for r, what in outcomes])
+        return
+    if not outcomes:
+        console.print("no interrupted rounds")
+    for round_id, what in outcomes:
+        console.print(f"round {round_id}: {what}")

@@ -1,0 +1,140 @@
+"""A node killed mid-round: `memjit round recover` finishes the round or abandons it, as the
+chain says it stands, and nothing is lost or paid twice. Real processes, real anvil, SIGKILL."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from oracle.datasets import load_digits_test
+from protocol.chain.connection import connect
+from protocol.chain.contracts import MemJitContracts, RoundStatus
+from protocol.chain.deployment import load_deployment
+from protocol.chain.signers import devnet_signer
+from protocol.chain.transactions import call
+from protocol.runtime import WorkerRuntime
+from protocol.settings import Settings
+from protocol.workers.build import build_file
+from tests.helpers import ROOT, SWT, advance_time, memjit
+
+WORKERS = (
+    "workers/digits/models/mlp.json",
+    "workers/digits/models/logistic.json",
+    "workers/hostile/random.wat",
+    "workers/hostile/spin.wat",  # burns its fuel: the execute phase lasts about a second
+)
+
+
+@pytest.fixture
+def network(anvil, tmp_path: Path):
+    result = memjit("deploy", "--rpc", anvil.url)
+    assert result.returncode == 0, result.stderr
+    settings = Settings.load()
+    chain = connect(anvil.url)
+    mj = MemJitContracts(chain, load_deployment(settings.deployments_file, chain))
+    with WorkerRuntime.from_settings(settings) as runtime:
+        for i, path in enumerate(WORKERS):
+            owner = devnet_signer(chain, 1 + i)
+            mj.faucet(owner, 1_000 * SWT)
+            cid = runtime.publish(build_file(ROOT / path))
+            mj.register_worker(owner, cid, 200 * SWT, "digits-8x8")
+    items = tmp_path / "items.bin"
+    items.write_bytes(b"".join(load_digits_test().inputs[:5]))
+    return anvil, mj, items, settings
+
+
+def journal_phase(settings: Settings) -> str | None:
+    for path in (settings.home / "rounds").glob("*/*.json"):
+        return json.loads(path.read_text())["phase"]
+    return None
+
+
+def kill_during(phase: str, anvil, items: Path, settings: Settings) -> None:
+    process = subprocess.Popen(
+        [sys.executable, "-m", "protocol.cli.main", "request", "digits-8x8", "-i", str(items), "--rpc", anvil.url],
+        cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=dict(os.environ),
+    )  # fmt: skip
+    deadline = time.monotonic() + 120
+    while journal_phase(settings) != phase:
+        assert process.poll() is None, f"the request finished before reaching {phase!r}"
+        assert time.monotonic() < deadline
+        time.sleep(0.005)
+    process.send_signal(signal.SIGKILL)
+    process.wait()
+
+
+def books(mj: MemJitContracts) -> tuple[int, list[int]]:
+    owners = [devnet_signer(mj.chain, 1 + i).address for i in range(len(WORKERS))]
+    assert mj.total_staked() == mj.balance_of(mj.registry.address)
+    return mj.total_staked(), [mj.balance_of(o) for o in owners]
+
+
+def round_status(mj: MemJitContracts, round_id: int) -> RoundStatus:
+    return RoundStatus(call(mj.chain, mj.oracle.functions.round(round_id))[0])
+
+
+@pytest.mark.parametrize("phase", ["open", "executed"])
+def test_a_round_killed_mid_way_is_resumed_and_paid_once(network, phase):
+    anvil, mj, items, settings = network
+    kill_during(phase, anvil, items, settings)
+    assert round_status(mj, 1) == RoundStatus.OPEN
+    staked_before, balances_before = books(mj)
+
+    result = memjit("round", "recover", "--rpc", anvil.url, "--json")
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout) == [{"round_id": 1, "outcome": "resumed and closed"}]
+    assert round_status(mj, 1) == RoundStatus.CLOSED
+    staked_after, balances_after = books(mj)
+    assert balances_after[0] > balances_before[0]  # the MLP was paid
+    assert staked_after < staked_before  # the random and spinning workers were slashed
+
+    again = memjit("round", "recover", "--rpc", anvil.url, "--json")
+    assert json.loads(again.stdout) == []  # nothing left to do: nobody is paid twice
+    assert books(mj) == (staked_after, balances_after)
+
+
+def test_a_round_that_expired_while_the_node_was_down_is_abandoned(network):
+    anvil, mj, items, settings = network
+    kill_during("open", anvil, items, settings)
+    before = books(mj)
+    advance_time(mj.chain, 3_601)  # past the default round timeout
+    result = memjit("round", "recover", "--rpc", anvil.url, "--json")
+    assert json.loads(result.stdout) == [{"round_id": 1, "outcome": "expired: abandoned"}]
+    assert round_status(mj, 1) == RoundStatus.ABANDONED
+    assert books(mj) == before  # nothing paid, nothing slashed
+
+
+def test_a_request_is_served_with_a_receipt(network):
+    anvil, mj, items, _settings = network
+    result = memjit("request", "digits-8x8", "-i", str(items), "--rpc", anvil.url, "--json")
+    assert result.returncode == 0, result.stderr
+    served = json.loads(result.stdout)
+    assert served["answers"] == list(load_digits_test().labels[:5])
+    assert set(served["transactions"]) == {"open", "close"}
+    assert round_status(mj, served["round_id"]) == RoundStatus.CLOSED
+    failures = {w["failure"] for w in served["workers"]}
+    assert "out-of-fuel" in failures
+
+
+@pytest.mark.parametrize(
+    ("args", "needle"),
+    [
+        (["no-such-task"], "unknown capability"),
+        (["digits-8x8", "--bytes", "63"], "64 bytes"),
+    ],
+)
+def test_bad_requests_are_one_line_errors(network, tmp_path, args, needle):
+    anvil, _mj, items, _settings = network
+    if "--bytes" in args:
+        (tmp_path / "odd.bin").write_bytes(bytes(63))
+        items, args = tmp_path / "odd.bin", args[:1]
+    result = memjit("request", *args, "-i", str(items), "--rpc", anvil.url)
+    assert result.returncode == 1 and "Traceback" not in result.stderr
+    assert needle in result.stderr
