@@ -40,3 +40,15 @@ def test_prover_benchmark_runs_against_snarkjs_and_reports_gas(ptau):
     assert row["memjit_prove_s"] > 0 and row["snarkjs_prove_s"] > 0 and row["ratio"] > 0
     assert 200_000 < report["gas"]["verify_proof_gas"] < 400_000
     assert report["gas"]["close_round_gas_5_workers"] > report["gas"]["verify_proof_gas"]
+
+
+def test_round_benchmark_runs_on_anvil_and_reports_phases_and_gas(anvil):
+    done = subprocess.run(
+        [sys.executable, str(ROOT / "bench/round.py"), "--quick", "--json"],
+        capture_output=True, text=True, check=True, timeout=600,
+    )  # fmt: skip
+    report = json.loads(done.stdout)
+    assert set(report["phases_s"]) == {"select", "open", "fetch", "execute", "prove", "close"}
+    assert report["items_per_worker"] == 21 and report["workers"] == 5
+    assert 0 < report["all_but_proof_s"] < report["total_s"]
+    assert report["gas_per_round"] == report["gas_open"] + report["gas_close"]
