@@ -1,4 +1,5 @@
-"""``memjit faucet`` and ``memjit worker register|status``: staking from the command line.
+"""``memjit faucet`` and ``memjit worker register|stake|exit|withdraw|status``: staking from
+the command line.
 
 They act on the deployment recorded for the chain (``memjit deploy`` writes it).
 """
@@ -49,7 +50,7 @@ def faucet(amount: str, rpc_url: str | None, keystore: Path | None, account_inde
 
 @click.group()
 def worker() -> None:
-    """Register workers and inspect them."""
+    """Publish, register, stake, exit and inspect workers."""
 
 
 @worker.command("register")
@@ -84,12 +85,8 @@ def worker_register(
     console.print(f"registered worker 0x{wid.hex()} (tx {tx.tx_hash}, gas {tx.gas_used:,})")
 
 
-@worker.command("status")
-@click.argument("worker_id")
-@rpc_option(RPC_HELP)
-@json_option("the worker")
-def worker_status(worker_id: str, rpc_url: str | None, as_json: bool) -> None:
-    """Show what the registry holds for WORKER_ID (0x + 64 hex digits)."""
+def parse_worker_id(worker_id: str) -> bytes:
+    """A worker id given on the command line (0x + 64 hex digits)."""
     text = worker_id.removeprefix("0x")
     try:
         wid = bytes.fromhex(text)
@@ -97,6 +94,75 @@ def worker_status(worker_id: str, rpc_url: str | None, as_json: bool) -> None:
         wid = b""
     if len(wid) != 32:
         raise ConfigError(f"worker id must be 0x followed by 64 hex digits, got {worker_id!r}")
+    return wid
+
+
+@worker.command("stake")
+@click.argument("worker_id")
+@click.argument("amount")
+@click.option("--no-permit", is_flag=True, help="Approve in a separate transaction.")
+@rpc_option(RPC_HELP)
+@signer_options
+def worker_stake(
+    worker_id: str,
+    amount: str,
+    no_permit: bool,
+    rpc_url: str | None,
+    keystore: Path | None,
+    account_index: int,
+) -> None:
+    """Add AMOUNT SWT to the stake of WORKER_ID (anyone may top a worker up)."""
+    wid = parse_worker_id(worker_id)
+    mj = _contracts(rpc_url)
+    signer = signer_for(mj.chain, keystore, account_index)
+    tx = mj.add_stake(signer, wid, parse_amount(amount), permit=not no_permit)
+    console.print(
+        f"stake of 0x{wid.hex()[:12]}… is now {format_swt(mj.worker(wid).stake)} (tx {tx.tx_hash})"
+    )
+
+
+@worker.command("exit")
+@click.argument("worker_id")
+@rpc_option(RPC_HELP)
+@signer_options
+def worker_exit(
+    worker_id: str, rpc_url: str | None, keystore: Path | None, account_index: int
+) -> None:
+    """Stop WORKER_ID taking part in rounds; its stake unbonds after the registry's delay
+    (slashable until then for the rounds it played)."""
+    wid = parse_worker_id(worker_id)
+    mj = _contracts(rpc_url)
+    tx = mj.exit_worker(signer_for(mj.chain, keystore, account_index), wid)
+    console.print(
+        f"worker exiting; stake withdrawable at {mj.worker(wid).unbonds_at} (tx {tx.tx_hash})"
+    )
+
+
+@worker.command("withdraw")
+@click.argument("worker_id")
+@rpc_option(RPC_HELP)
+@signer_options
+def worker_withdraw(
+    worker_id: str, rpc_url: str | None, keystore: Path | None, account_index: int
+) -> None:
+    """Withdraw the unbonded stake of an exited or terminated WORKER_ID to its owner."""
+    wid = parse_worker_id(worker_id)
+    mj = _contracts(rpc_url)
+    signer = signer_for(mj.chain, keystore, account_index)
+    tx = mj.withdraw(signer, wid)
+    console.print(
+        f"withdrawn; {signer.address} holds {format_swt(mj.balance_of(signer.address))} (tx {tx.tx_hash})"
+    )
+
+
+@worker.command("status")
+@click.argument("worker_id")
+@rpc_option(RPC_HELP)
+@json_option("the worker")
+def worker_status(worker_id: str, rpc_url: str | None, as_json: bool) -> None:
+    """Show what the registry holds for WORKER_ID (0x + 64 hex digits)."""
+    wid = parse_worker_id(worker_id)
+    text = wid.hex()
     mj = _contracts(rpc_url)
     info = mj.worker(wid)
     if info.status == WorkerStatus.NONE:
