@@ -138,3 +138,21 @@ def test_bad_requests_are_one_line_errors(network, tmp_path, args, needle):
     result = memjit("request", *args, "-i", str(items), "--rpc", anvil.url)
     assert result.returncode == 1 and "Traceback" not in result.stderr
     assert needle in result.stderr
+
+
+def test_a_request_without_eligible_workers_or_with_a_wrong_password_is_one_line(anvil, tmp_path):
+    from eth_account import Account
+
+    assert memjit("deploy", "--rpc", anvil.url).returncode == 0
+    items = tmp_path / "items.bin"
+    items.write_bytes(b"".join(load_digits_test().inputs[:2]))
+    result = memjit("request", "digits-8x8", "-i", str(items), "--rpc", anvil.url)
+    assert result.returncode == 1 and "no active worker" in result.stderr
+    assert "Traceback" not in result.stderr
+    keystore = tmp_path / "key.json"
+    keystore.write_text(json.dumps(Account.encrypt(Account.create().key, "right")))
+    result = memjit(
+        "request", "digits-8x8", "-i", str(items), "--rpc", anvil.url, "--keystore", str(keystore),
+        env={"MEMJIT_KEYSTORE_PASSWORD": "wrong"},
+    )  # fmt: skip
+    assert result.returncode == 1 and "wrong password" in result.stderr
