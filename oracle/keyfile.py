@@ -16,14 +16,13 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
-import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 from oracle.errors import MalformedInput
 from oracle.field import Q
+from oracle.files import PUBLIC_MODE, write_atomic
 from oracle.keys import G1, G2, ProvingKey, VerifyingKey
 
 MAGIC = b"MEMJIT-GROTH16-PK\n"
@@ -146,22 +145,8 @@ def decode_proving_key(data: bytes) -> tuple[ProvingKey, dict[str, Any]]:
     return pk, dict(header.get("meta") or {})
 
 
-def write_atomic(path: Path, data: bytes) -> None:
-    """Writes ``data`` to ``path`` through a temporary file in the same folder."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}-")
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-        os.chmod(tmp, 0o644)  # keys, proofs and verifiers are public material
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-
-
 def save_proving_key(path: Path, pk: ProvingKey, meta: dict[str, Any] | None = None) -> None:
-    write_atomic(path, encode_proving_key(pk, meta))
+    write_atomic(path, encode_proving_key(pk, meta), PUBLIC_MODE)
 
 
 def load_proving_key(path: Path) -> tuple[ProvingKey, dict[str, Any]]:

@@ -24,7 +24,8 @@ from pathlib import Path
 from oracle import groth16, snarkjs, solidity
 from oracle.circuit import CircuitShape, ScoringInputs, scoring_circuit
 from oracle.errors import KeyMismatch, MalformedInput
-from oracle.keyfile import load_proving_key, save_proving_key, write_atomic
+from oracle.files import PUBLIC_MODE, write_atomic
+from oracle.keyfile import load_proving_key, save_proving_key
 from oracle.keys import Proof, ProvingKey, VerifyingKey
 
 PROVING_KEY = "proving_key.bin"
@@ -104,7 +105,7 @@ def save_keys(keys: ScoringKeys, folder: Path) -> None:
     save_proving_key(folder / PROVING_KEY, keys.pk, meta)
     snarkjs.write_json(snarkjs.verifying_key_to_json(keys.vk), folder / VERIFICATION_KEY)
     snarkjs.write_r1cs(scoring_circuit(keys.shape).system(), folder / CIRCUIT)
-    write_atomic(folder / VERIFIER_SOURCE, render_keys_verifier(keys).encode())
+    write_atomic(folder / VERIFIER_SOURCE, render_keys_verifier(keys).encode(), PUBLIC_MODE)
 
 
 def render_keys_verifier(keys: ScoringKeys) -> str:

@@ -36,7 +36,6 @@ naming what is wrong.
 from __future__ import annotations
 
 import json
-import os
 import re
 import struct
 from collections.abc import Sequence
@@ -49,6 +48,7 @@ from py_ecc.optimized_bn128.optimized_curve import is_inf, multiply
 
 from oracle.errors import MalformedInput
 from oracle.field import FIELD_BYTES, Q, R
+from oracle.files import PUBLIC_MODE, write_atomic
 from oracle.keys import G1, G1_ZERO, G2, G2_ZERO, Fq2, Proof, VerifyingKey
 from oracle.r1cs import Constraint, ConstraintSystem, Terms
 
@@ -296,7 +296,7 @@ def load_json(path: Path) -> object:
 
 def write_json(obj: object, path: Path) -> None:
     """Writes ``obj`` as snarkjs does (one-space indent), atomically."""
-    _write_atomic(Path(path), json.dumps(obj, indent=1).encode())
+    write_atomic(Path(path), json.dumps(obj, indent=1).encode(), PUBLIC_MODE)
 
 
 # -- Binary container -----------------------------------------------------------------------
@@ -393,15 +393,6 @@ def _element_bytes(value: int, what: str) -> bytes:
     return value.to_bytes(FIELD_BYTES, "little")
 
 
-def _write_atomic(path: Path, data: bytes) -> None:
-    temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    try:
-        temporary.write_bytes(data)
-        os.replace(temporary, path)
-    finally:
-        temporary.unlink(missing_ok=True)
-
-
 # -- .r1cs ----------------------------------------------------------------------------------
 
 _R1CS_MAGIC = b"r1cs"
@@ -457,7 +448,7 @@ def r1cs_bytes(system: ConstraintSystem) -> bytes:
 
 def write_r1cs(system: ConstraintSystem, path: Path) -> None:
     """Writes :func:`r1cs_bytes` to ``path`` atomically."""
-    _write_atomic(Path(path), r1cs_bytes(system))
+    write_atomic(Path(path), r1cs_bytes(system), PUBLIC_MODE)
 
 
 def parse_r1cs(data: bytes, name: str = "r1cs") -> ConstraintSystem:
@@ -549,7 +540,7 @@ def wtns_bytes(witness: Sequence[int]) -> bytes:
 
 def write_wtns(witness: Sequence[int], path: Path) -> None:
     """Writes :func:`wtns_bytes` to ``path`` atomically."""
-    _write_atomic(Path(path), wtns_bytes(witness))
+    write_atomic(Path(path), wtns_bytes(witness), PUBLIC_MODE)
 
 
 def parse_wtns(data: bytes, name: str = "wtns") -> list[int]:

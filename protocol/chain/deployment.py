@@ -8,8 +8,6 @@ from __future__ import annotations
 
 import json
 import logging
-import os
-import tempfile
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -17,6 +15,7 @@ from typing import Any
 from eth_typing import ChecksumAddress
 from web3 import Web3
 
+from oracle.files import write_atomic
 from protocol.artifacts import Artifact, load_artifact
 from protocol.chain.connection import Chain
 from protocol.chain.signers import Signer
@@ -212,12 +211,7 @@ def save_deployment(path: Path, deployment: Deployment) -> None:
     """Records ``deployment`` under its chain id in the JSON file at ``path`` (atomically)."""
     records = _read_records(path) if path.exists() else {}
     records[str(deployment.chain_id)] = deployment.to_json()
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".deployments-")
-    with os.fdopen(fd, "w", encoding="utf-8") as handle:
-        json.dump(records, handle, indent=2, sort_keys=True)
-        handle.write("\n")
-    os.replace(tmp, path)
+    write_atomic(path, (json.dumps(records, indent=2, sort_keys=True) + "\n").encode())
 
 
 def load_deployment(path: Path, chain: Chain) -> Deployment:

@@ -13,7 +13,7 @@ from oracle.circuit import CircuitShape, ScoringInputs, scoring_circuit
 from oracle.datasets import load_digits_test
 from oracle.errors import MalformedInput, OracleError
 from oracle.evaluation import EvaluationSet, draw_canaries
-from oracle.keyfile import write_atomic
+from oracle.files import write_atomic
 from oracle.prover import (
     INSECURE_SETUP_NOTE,
     PROOF,
@@ -159,7 +159,7 @@ def oracle_draw(canaries: int, out: Path | None) -> None:
     if out is None:
         click.echo(text, nl=False)
         return
-    write_atomic(out, text.encode())
+    write_atomic(out, text.encode())  # private: it holds the hidden answers
     console.print(
         f"{len(evaluation)} canaries of {evaluation.task} in {out}; commitment {evaluation.commitment()}"
     )

@@ -9,11 +9,11 @@ says which round a record is about and what the workers answered.
 from __future__ import annotations
 
 import json
-import os
-import tempfile
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
+
+from oracle.files import write_atomic
 
 #: Phases, in order. ``closed`` and ``abandoned`` are final.
 OPENING, OPEN, EXECUTED, CLOSED, ABANDONED = "opening", "open", "executed", "closed", "abandoned"
@@ -47,11 +47,7 @@ class Journal:
         return self.folder / f"{key}.json"
 
     def save(self, record: RoundRecord) -> None:
-        self.folder.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=self.folder, prefix=f".{record.key}-")
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            json.dump(asdict(record), handle, indent=1)
-        os.replace(tmp, self.path(record.key))  # mkstemp files are 0600 already
+        write_atomic(self.path(record.key), json.dumps(asdict(record), indent=1).encode())
 
     def load(self, key: str) -> RoundRecord:
         return RoundRecord(**json.loads(self.path(key).read_text()))

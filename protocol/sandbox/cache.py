@@ -11,8 +11,6 @@ from __future__ import annotations
 
 import hashlib
 import logging
-import os
-import tempfile
 import threading
 import time
 from collections import OrderedDict
@@ -21,6 +19,7 @@ from pathlib import Path
 
 import wasmtime
 
+from oracle.files import write_atomic
 from protocol.sandbox.engine import engine_fingerprint
 from protocol.sandbox.usage import ModuleUsage, UsageBook
 from protocol.sandbox.vm import DarwinVM
@@ -170,14 +169,9 @@ class ModuleCache:
     def _save_to_disk(self, cid: str, code: bytes) -> None:
         if self.disk_dir is None:
             return
-        self.disk_dir.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=self.disk_dir, prefix=".tmp-")
         try:
-            with os.fdopen(fd, "wb") as handle:
-                handle.write(hashlib.sha256(code).digest() + code)
-            os.replace(tmp, self.disk_dir / f"{cid}{_SUFFIX}")
+            write_atomic(self.disk_dir / f"{cid}{_SUFFIX}", hashlib.sha256(code).digest() + code)
         except OSError as exc:
-            Path(tmp).unlink(missing_ok=True)
             log.warning("cannot write the disk cache for %s: %s", cid, exc)
 
     def _load_from_disk(self, cid: str) -> tuple[wasmtime.Module, int] | None:

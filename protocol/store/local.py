@@ -3,11 +3,10 @@
 
 from __future__ import annotations
 
-import os
-import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
+from oracle.files import write_atomic
 from protocol.cid import HashFunction, parse_cid
 from protocol.errors import ContentMismatch, ContentNotFound
 from protocol.store.base import ContentStore
@@ -27,15 +26,7 @@ class LocalStore(ContentStore):
         path = self._block_path(cid)
         if path.is_file():
             return
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-")
-        try:
-            with os.fdopen(fd, "wb") as handle:
-                handle.write(data)
-            os.replace(tmp, path)
-        except BaseException:
-            Path(tmp).unlink(missing_ok=True)
-            raise
+        write_atomic(path, data)
 
     def get(self, cid: str) -> bytes:
         try:
