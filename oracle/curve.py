@@ -27,8 +27,8 @@ from py_ecc.fields import optimized_bn128_FQ12 as FQ12
 from py_ecc.optimized_bn128 import optimized_curve as bn
 from py_ecc.optimized_bn128 import optimized_pairing as bn_pairing
 
-from oracle.field import Q, R
-from oracle.keys import G1, G1_ZERO, G2, G2_ZERO, Fq2
+from oracle.field import Q, R, batch_inverse
+from oracle.keys import G1, G1_ZERO, G2, G2_ZERO
 
 try:  # pragma: no cover - which branch runs depends on the environment
     from gmpy2 import mpz as _mpz  # type: ignore[import-untyped]
@@ -47,9 +47,6 @@ G2_GENERATOR: G2 = (
     (int(bn.G2[0].coeffs[0]), int(bn.G2[0].coeffs[1])),
     (int(bn.G2[1].coeffs[0]), int(bn.G2[1].coeffs[1])),
 )
-#: The twist's constant: G2 is ``y² = x³ + 3 / (9 + i)``.
-B2: Fq2 = (int(bn.b2.coeffs[0]), int(bn.b2.coeffs[1]))
-
 # Jacobian points: (X, Y, Z) with x = X/Z², y = Y/Z³; Z = 0 is infinity.
 J1 = tuple[Any, Any, Any]
 J2 = tuple[Any, Any, Any]
@@ -111,7 +108,7 @@ def _g1_add(p: J1, q: J1) -> J1:
 
 def _g1_affine_all(points: Sequence[J1]) -> list[G1]:
     zs = [p[2] for p in points if p[2]]
-    inverses = iter(_batch_inverse(zs))
+    inverses = iter(batch_inverse(zs, _Q))
     out: list[G1] = []
     for x, y, z in points:
         if not z:
@@ -235,18 +232,6 @@ def _g2_affine_all(points: Sequence[J2]) -> list[G2]:
     return out
 
 
-def _batch_inverse(values: Sequence[Any]) -> list[Any]:
-    prefix = [to_field(1)]
-    for v in values:
-        prefix.append(prefix[-1] * v % _Q)
-    running = to_field(pow(int(prefix[-1]), -1, Q))
-    out: list[Any] = [0] * len(values)
-    for i in range(len(values) - 1, -1, -1):
-        out[i] = prefix[i] * running % _Q
-        running = running * values[i] % _Q
-    return out
-
-
 # -- the two groups behind one interface ------------------------------------------------------
 
 
@@ -360,33 +345,28 @@ def _fixed_base(group: _Group, base: Any, scalars: Sequence[int], window: int = 
     bits = R.bit_length()
     windows = (bits + window - 1) // window
     size = 1 << window
-    # Row j holds 1..size-1 times base·2^(window·j), made in Jacobian then made affine at once.
-    rows: list[Any] = []
+    mask = size - 1
+    # Entry j·mask + d - 1 holds d · 2^(window·j) · base: built in Jacobian, made affine at once.
     row_base = group.lift(base)
     jacobian: list[Any] = []
     for _ in range(windows):
         acc = group.zero
-        row = []
-        for _d in range(1, size):
+        for _d in range(mask):
             acc = group.add_affine(acc, *row_base)
-            row.append(acc)
-        jacobian.extend(row)
+            jacobian.append(acc)
         row_base = group.lift(group.affine_all([group.add_affine(acc, *row_base)])[0])
     table = [group.lift(p) for p in group.affine_all(jacobian)]
-    for j in range(windows):
-        rows.append(table[j * (size - 1) : (j + 1) * (size - 1)])
     out = []
-    mask = size - 1
     for scalar in scalars:
         scalar %= R
         acc = group.zero
-        j = 0
+        offset = 0
         while scalar:
             digit = scalar & mask
             if digit:
-                acc = group.add_affine(acc, *rows[j][digit - 1])
+                acc = group.add_affine(acc, *table[offset + digit - 1])
             scalar >>= window
-            j += 1
+            offset += mask
         out.append(acc)
     return group.affine_all(out)
 
@@ -399,15 +379,6 @@ def fixed_base_g1(scalars: Sequence[int], base: G1 = G1_GENERATOR) -> list[G1]:
 def fixed_base_g2(scalars: Sequence[int], base: G2 = G2_GENERATOR) -> list[G2]:
     """``[s · base for s in scalars]`` in G2, affine."""
     return _fixed_base(_G2, base, scalars)
-
-
-def add_g1(*points: G1) -> G1:
-    """The sum of affine G1 points."""
-    acc = _G1.zero
-    for p in points:
-        if p != G1_ZERO:
-            acc = _g1_add_affine(acc, *_lift_g1(p))
-    return _g1_affine_all([acc])[0]
 
 
 def neg_g1(p: G1) -> G1:
@@ -424,16 +395,21 @@ def on_curve_g1(p: G1) -> bool:
     return p == G1_ZERO or (y * y - x * x * x - 3) % Q == 0
 
 
-def on_curve_g2(p: G2) -> bool:
-    """On the twist and in the order-R subgroup (the twist has other points too)."""
+def on_twist(p: G2) -> bool:
+    """Coordinates in the field and ``y² = x³ + 3 / (9 + i)`` (or the point at infinity)."""
     if any(not 0 <= c < Q for pair in p for c in pair):
         return False
-    if p == G2_ZERO:
-        return True
-    point = to_py_ecc_g2(p)
-    if not bn.is_on_curve(point, bn.b2):
-        return False
-    return bool(bn.is_inf(bn.multiply(point, R)))
+    return p == G2_ZERO or bool(bn.is_on_curve(to_py_ecc_g2(p), bn.b2))
+
+
+def in_g2(p: G2) -> bool:
+    """``[R]p = O``: the twist has a large cofactor, and only this subgroup is G2."""
+    return bool(bn.is_inf(bn.multiply(to_py_ecc_g2(p), R)))
+
+
+def on_curve_g2(p: G2) -> bool:
+    """On the twist and in the order-R subgroup."""
+    return on_twist(p) and in_g2(p)
 
 
 def to_py_ecc_g1(p: G1) -> Any:

@@ -37,7 +37,3 @@ def batch_inverse(values: list[int], modulus: int = R) -> list[int]:
         out[i] = prefix[i] * running % modulus
         running = running * values[i] % modulus
     return out
-
-
-def in_field(value: int, modulus: int = R) -> bool:
-    return 0 <= value < modulus

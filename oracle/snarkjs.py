@@ -42,10 +42,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from py_ecc.fields import optimized_bn128_FQ2 as FQ2
-from py_ecc.optimized_bn128.optimized_curve import b2 as TWIST_B
-from py_ecc.optimized_bn128.optimized_curve import is_inf, multiply
-
+from oracle.curve import in_g2, on_curve_g1, on_twist
 from oracle.errors import MalformedInput
 from oracle.field import FIELD_BYTES, Q, R
 from oracle.files import PUBLIC_MODE, write_atomic
@@ -128,7 +125,7 @@ def _g1_from_json(value: object, where: str) -> G1:
     if z != 1:
         raise MalformedInput(f'{where}: z must be "1" (affine) or "0" (infinity), got {z}')
     point = (x, y)
-    if not _on_g1(point):
+    if not on_curve_g1(point):
         raise MalformedInput(f"{where}: ({x}, {y}) is not on BN254's G1 (y² ≠ x³ + 3)")
     return point
 
@@ -153,9 +150,9 @@ def _g2_from_json(value: object, where: str) -> G2:
     if z != (1, 0):
         raise MalformedInput(f'{where}: z must be ["1", "0"] (affine) or zero (infinity)')
     point = (x, y)
-    if not _on_twist(point):
+    if not on_twist(point):
         raise MalformedInput(f"{where}: the point is not on BN254's twist (y² ≠ x³ + 3/(9+i))")
-    if not _in_g2(point):
+    if not in_g2(point):
         raise MalformedInput(
             f"{where}: the point is on the twist but not in the order-R subgroup G2"
         )
@@ -173,23 +170,6 @@ def _g2_to_json(point: G2) -> list[list[str]]:
         return [["0", "0"], ["1", "0"], ["0", "0"]]
     (x0, x1), (y0, y1) = point
     return [[str(x0), str(x1)], [str(y0), str(y1)], ["1", "0"]]
-
-
-def _on_g1(point: G1) -> bool:
-    """BN254's G1 has cofactor 1: every point on ``y² = x³ + 3`` is in the group."""
-    x, y = point
-    return (y * y - x * x * x - 3) % Q == 0
-
-
-def _on_twist(point: G2) -> bool:
-    x, y = FQ2(list(point[0])), FQ2(list(point[1]))
-    return bool(y * y - x * x * x == TWIST_B)
-
-
-def _in_g2(point: G2) -> bool:
-    """The twist's group has a large cofactor; ``[R]P = O`` picks out the subgroup G2."""
-    x, y = FQ2(list(point[0])), FQ2(list(point[1]))
-    return is_inf(multiply((x, y, FQ2.one()), R))
 
 
 def _object(
