@@ -27,6 +27,7 @@ from oracle.errors import KeyMismatch, MalformedInput
 from oracle.files import PUBLIC_MODE, write_atomic
 from oracle.keyfile import load_proving_key, save_proving_key
 from oracle.keys import Proof, ProvingKey, VerifyingKey
+from oracle.r1cs import Builder
 
 PROVING_KEY = "proving_key.bin"
 VERIFICATION_KEY = "verification_key.json"
@@ -140,8 +141,14 @@ def prove_scores(
 ) -> ScoreProof:
     """Proves ``inputs``' scores; raises :class:`MalformedInput` for inputs that do not fit
     the keys' shape."""
-    inputs.check(keys.shape)
-    builder = scoring_circuit(keys.shape, inputs)
+    return prove_circuit(keys, scoring_circuit(keys.shape, inputs), rng)
+
+
+def prove_circuit(
+    keys: ScoringKeys, builder: Builder, rng: random.Random | None = None
+) -> ScoreProof:
+    """Proves a scoring circuit already built with its witness (for a caller that also
+    exports the witness)."""
     proof = groth16.prove(keys.pk, builder.system(), builder.witness(), rng)
     return ScoreProof(proof, tuple(builder.public_values()))
 

@@ -225,13 +225,7 @@ class Builder:
         ``0 ≤ value < 2^count`` (``count`` + 1 constraints)."""
         if count >= R.bit_length() - 1:
             raise ValueError("bit decomposition must be shorter than the field")
-        raw = value.value
-        bits = [
-            self.private(f"{label}[{i}]", None if raw is None else raw >> i & 1)
-            for i in range(count)
-        ]
-        for bit in bits:
-            self.assert_bool(bit)
+        bits = self.bool_bits(count, value.value, label)
         self.assert_equal(linear_sum(bits, [1 << i for i in range(count)]), value)
         return bits
 

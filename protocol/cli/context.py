@@ -61,6 +61,18 @@ def out_option(help_text: str) -> Callable[[F], F]:
     )
 
 
+def input_option(help_text: str) -> Callable[[F], F]:
+    """``-i/--input FILE``: the input bytes, a file or - for stdin (see :func:`read_input`)."""
+    return click.option(
+        "-i",
+        "--input",
+        "input_file",
+        required=True,
+        type=click.Path(path_type=Path, dir_okay=False, allow_dash=True),
+        help=help_text,
+    )
+
+
 def store_options(func: F) -> F:
     """``--store`` and ``--ipfs-api``: which content store a command uses."""
     func = click.option(

@@ -14,6 +14,7 @@ from __future__ import annotations
 import random
 import tempfile
 import time
+from contextlib import nullcontext
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
@@ -142,9 +143,7 @@ def run_demo(
         picks = rng.sample(range(len(digits)), USER_ITEMS)
         data = b"".join(digits.inputs[i] for i in picks)
         truth = bytes(digits.labels[i] for i in picks)
-        with (
-            console.status(f"request {number}/{rounds}", spinner="dots") if not quiet else _quiet()
-        ):
+        with console.status(f"request {number}/{rounds}") if not quiet else nullcontext():
             result = engine.serve(CAPABILITY, data, progress=None)
         results.append(result)
         right = sum(a == t for a, t in zip(result.answers or b"", truth, strict=False))
@@ -173,23 +172,8 @@ def run_demo(
         },
         "rounds": [
             {
-                "round_id": r.round_id,
-                "transactions": r.transactions,
-                "gas": r.gas,
-                "timings_s": r.timings_s,
-                "workers": [
-                    {
-                        "id": "0x" + w.id.hex(),
-                        "name": ids[w.id].name,
-                        "cid": w.cid,
-                        "score": w.score,
-                        "reward_wei": str(w.reward_wei),
-                        "slashed_wei": str(w.slashed_wei),
-                        "terminated": w.terminated,
-                        "failure": w.failure,
-                    }
-                    for w in r.workers
-                ],
+                **r.to_json(),
+                "workers": [{**w.to_json(), "name": ids[w.id].name} for w in r.workers],
             }
             for r in results
         ],
@@ -197,14 +181,6 @@ def run_demo(
         "user_items_correct": correct,
         "user_items": rounds * USER_ITEMS,
     }
-
-
-class _quiet:
-    def __enter__(self) -> None:
-        return None
-
-    def __exit__(self, *exc: object) -> None:
-        return None
 
 
 def leaderboard(

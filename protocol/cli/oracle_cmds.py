@@ -9,7 +9,13 @@ from pathlib import Path
 import click
 from rich.table import Table
 
-from oracle.circuit import CircuitShape, ScoringInputs, scoring_circuit
+from oracle.circuit import (
+    MAX_CANARIES,
+    MAX_WORKERS,
+    CircuitShape,
+    ScoringInputs,
+    scoring_circuit,
+)
 from oracle.datasets import load_digits_test
 from oracle.errors import MalformedInput, OracleError
 from oracle.evaluation import EvaluationSet, draw_canaries
@@ -17,12 +23,13 @@ from oracle.files import write_atomic
 from oracle.prover import (
     INSECURE_SETUP_NOTE,
     PROOF,
+    PROVING_KEY,
     PUBLIC,
     VERIFICATION_KEY,
     ScoringKeys,
     dev_keys_folder,
     load_keys,
-    prove_scores,
+    prove_circuit,
     read_proof,
     save_keys,
     setup_scoring,
@@ -49,10 +56,26 @@ def keys_option(func: click.decorators.FC) -> click.decorators.FC:
 
 
 def open_keys(keys_dir: Path | None) -> ScoringKeys:
-    try:
-        return load_keys(keys_dir or dev_keys_folder())
-    except OracleError as exc:
-        raise ProofError(str(exc)) from exc
+    """The keys of ``keys_dir``, or the packaged development keys."""
+    return load_keys(keys_dir or dev_keys_folder())
+
+
+def shape_options(func: click.decorators.FC) -> click.decorators.FC:
+    """``--workers`` (k) and ``--canaries`` (m): the scoring circuit's shape."""
+    func = click.option(
+        "--canaries",
+        type=click.IntRange(1, MAX_CANARIES),
+        default=CircuitShape.canaries,
+        show_default=True,
+        help="Canaries per round (m).",
+    )(func)
+    return click.option(
+        "--workers",
+        type=click.IntRange(1, MAX_WORKERS),
+        default=CircuitShape.workers,
+        show_default=True,
+        help="Score slots (k).",
+    )(func)
 
 
 def read_evaluation(path: Path) -> EvaluationSet:
@@ -72,16 +95,7 @@ def oracle() -> None:
 
 
 @oracle.command("setup")
-@click.option(
-    "--workers", type=click.IntRange(1, 32), default=5, show_default=True, help="Score slots (k)."
-)
-@click.option(
-    "--canaries",
-    type=click.IntRange(1, 256),
-    default=16,
-    show_default=True,
-    help="Canaries per round (m).",
-)
+@shape_options
 @click.option(
     "--out",
     "out_dir",
@@ -95,7 +109,7 @@ def oracle_setup(workers: int, canaries: int, out_dir: Path | None, force: bool)
     development setup; whoever runs it could forge proofs)."""
     shape = CircuitShape(workers, canaries)
     folder = out_dir or load_settings().home / "oracle" / shape.name
-    if (folder / "proving_key.bin").exists() and not force:
+    if (folder / PROVING_KEY).exists() and not force:
         raise ConfigError(f"{folder} already holds keys: pass --force to replace them")
     err_console.print(f"[yellow]warning:[/yellow] {INSECURE_SETUP_NOTE}", highlight=False)
     started = time.perf_counter()
@@ -103,22 +117,13 @@ def oracle_setup(workers: int, canaries: int, out_dir: Path | None, force: bool)
         keys = setup_scoring(shape)
         save_keys(keys, folder)
     console.print(
-        f"keys for {shape.name} ({len(keys.pk.a_query)} wires, domain {keys.pk.domain_size}) "
+        f"keys for {shape.name} ({keys.pk.n_wires} wires, domain {keys.pk.domain_size}) "
         f"in {folder} ({time.perf_counter() - started:.1f} s)"
     )
 
 
 @oracle.command("circuit")
-@click.option(
-    "--workers", type=click.IntRange(1, 32), default=5, show_default=True, help="Score slots (k)."
-)
-@click.option(
-    "--canaries",
-    type=click.IntRange(1, 256),
-    default=16,
-    show_default=True,
-    help="Canaries per round (m).",
-)
+@shape_options
 @out_option("Write the circuit as an .r1cs file (iden3's format, which snarkjs reads).")
 @json_option("the circuit's size")
 def oracle_circuit(workers: int, canaries: int, out: Path | None, as_json: bool) -> None:
@@ -146,8 +151,8 @@ def oracle_circuit(workers: int, canaries: int, out: Path | None, as_json: bool)
 @oracle.command("draw")
 @click.option(
     "--canaries",
-    type=click.IntRange(1, 256),
-    default=16,
+    type=click.IntRange(1, MAX_CANARIES),
+    default=CircuitShape.canaries,
     show_default=True,
     help="How many canaries.",
 )
@@ -291,15 +296,13 @@ def oracle_prove(
         round_id, request_commitment, evaluation.answers, evaluation.salt, tuple(outputs)
     )
     started = time.perf_counter()
-    try:
-        with console.status("proving"):
-            result = prove_scores(keys, inputs)
-    except OracleError as exc:
-        raise ProofError(str(exc)) from exc
+    with console.status("proving"):
+        builder = scoring_circuit(keys.shape, inputs)
+        result = prove_circuit(keys, builder)
     elapsed = time.perf_counter() - started
     write_proof(result, keys.vk, out_dir)
     if wtns_file is not None:
-        write_wtns(scoring_circuit(keys.shape, inputs).witness(), wtns_file)
+        write_wtns(builder.witness(), wtns_file)
     if as_json:
         print_json(
             {

@@ -14,6 +14,7 @@ from protocol.chain.contracts import MemJitContracts
 from protocol.chain.deployment import load_deployment
 from protocol.cli.context import (
     connect_chain,
+    input_option,
     json_option,
     load_settings,
     read_input,
@@ -52,14 +53,7 @@ def open_engine(
 
 @click.command()
 @click.argument("capability")
-@click.option(
-    "-i",
-    "--input",
-    "input_file",
-    required=True,
-    type=click.Path(path_type=Path, dir_okay=False, allow_dash=True),
-    help="The items, concatenated (e.g. 64-byte digits for digits-8x8), or - for stdin.",
-)
+@input_option("The items, concatenated (e.g. 64-byte digits for digits-8x8), or - for stdin.")
 @rpc_option(RPC_HELP)
 @signer_options
 @keys_option
@@ -85,28 +79,7 @@ def request(
     ):
         result = engine.serve(capability, data)
     if as_json:
-        print_json(
-            {
-                "capability": result.capability,
-                "round_id": result.round_id,
-                "answers": list(result.answers) if result.answers is not None else None,
-                "transactions": result.transactions,
-                "gas": result.gas,
-                "timings_s": result.timings_s,
-                "workers": [
-                    {
-                        "id": "0x" + w.id.hex(),
-                        "cid": w.cid,
-                        "score": w.score,
-                        "reward_wei": str(w.reward_wei),
-                        "slashed_wei": str(w.slashed_wei),
-                        "terminated": w.terminated,
-                        "failure": w.failure,
-                    }
-                    for w in result.workers
-                ],
-            }
-        )
+        print_json(result.to_json())
         return
     answers = "none (no worker answered)" if result.answers is None else list(result.answers)
     console.print(f"answers: {answers}")

@@ -10,7 +10,14 @@ from rich.table import Table
 
 from oracle.datasets import load_digits_test
 from protocol.cid import parse_cid
-from protocol.cli.context import json_option, load_settings, out_option, read_input, store_options
+from protocol.cli.context import (
+    input_option,
+    json_option,
+    load_settings,
+    out_option,
+    read_input,
+    store_options,
+)
 from protocol.cli.output import console, print_json, short_cid
 from protocol.errors import BadCid, ConfigError
 from protocol.runtime import LoadedWorker, WorkerRuntime
@@ -38,14 +45,7 @@ def resolve_worker(runtime: WorkerRuntime, target: str) -> LoadedWorker:
 
 @click.command("run")
 @click.argument("target", metavar="FILE|CID")
-@click.option(
-    "-i",
-    "--input",
-    "input_file",
-    required=True,
-    type=click.Path(path_type=Path, dir_okay=False, allow_dash=True),
-    help="Input bytes: a file, or - for stdin.",
-)
+@input_option("Input bytes: a file, or - for stdin.")
 @click.option("--fuel", default=None, help="Fuel budget [default: the configured one, 1e9].")
 @click.option("--memory", default=None, help="Memory cap, e.g. 64MiB [default: configured].")
 @click.option("--deadline", type=float, default=None, help="Wall-clock deadline in seconds.")

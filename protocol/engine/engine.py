@@ -67,6 +67,17 @@ class WorkerOutcome:
     #: The sandbox's failure kind (``out-of-fuel``, ...), or None for a clean run.
     failure: str | None
 
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "id": "0x" + self.id.hex(),
+            "cid": self.cid,
+            "score": self.score,
+            "reward_wei": str(self.reward_wei),
+            "slashed_wei": str(self.slashed_wei),
+            "terminated": self.terminated,
+            "failure": self.failure,
+        }
+
 
 @dataclass(frozen=True)
 class RequestResult:
@@ -78,6 +89,18 @@ class RequestResult:
     transactions: dict[str, str]
     gas: dict[str, int]
     timings_s: dict[str, float] = field(default_factory=dict)
+
+    def to_json(self) -> dict[str, Any]:
+        """The result and its receipt, for ``--json`` output."""
+        return {
+            "capability": self.capability,
+            "round_id": self.round_id,
+            "answers": None if self.answers is None else list(self.answers),
+            "transactions": self.transactions,
+            "gas": self.gas,
+            "timings_s": self.timings_s,
+            "workers": [w.to_json() for w in self.workers],
+        }
 
 
 @dataclass
