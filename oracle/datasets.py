@@ -9,6 +9,7 @@ values (0–16, row-major) then the label (0–9). Regenerate with that script.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cache
 from importlib import resources
 
 DIGITS_TASK = "digits-8x8"
@@ -32,8 +33,9 @@ class LabelledSet:
         return b"".join(self.inputs)
 
 
+@cache
 def load_digits_test() -> LabelledSet:
-    """The ``digits-8x8`` held-out set (450 items)."""
+    """The ``digits-8x8`` held-out set (450 items), read once per process (it is immutable)."""
     blob = resources.files("oracle").joinpath("data/digits-8x8-test.bin").read_bytes()
     stride = DIGITS_PIXELS + 1
     if len(blob) % stride:

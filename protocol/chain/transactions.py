@@ -12,7 +12,7 @@ import logging
 import re
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, cast
 
 import requests
@@ -48,6 +48,8 @@ class TxResult:
     gas_used: int
     block_number: int
     contract_address: ChecksumAddress | None = None
+    #: The node's receipt, for callers that read the transaction's events.
+    receipt: TxReceipt | None = field(default=None, repr=False, compare=False)
 
 
 @contextmanager
@@ -191,6 +193,7 @@ def _send(
         gas_used=int(receipt["gasUsed"]),
         block_number=int(receipt["blockNumber"]),
         contract_address=w3.to_checksum_address(address) if address else None,
+        receipt=receipt,
     )
 
 

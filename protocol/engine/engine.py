@@ -27,6 +27,7 @@ from web3 import Web3
 from web3.logs import DISCARD
 
 from oracle.circuit import ScoringInputs
+from oracle.errors import OracleError
 from oracle.evaluation import EvaluationSet, draw_canaries
 from oracle.field import R
 from oracle.prover import ScoringKeys, prove_scores
@@ -178,10 +179,10 @@ class JITEngine:
             closed, scores = self._prove_and_close(record, evaluation, batch, run.outputs, lap)
         except ChainError:
             raise  # the journal holds the round; `recover` finishes or abandons it
-        except MemJitError as exc:
+        except (MemJitError, OracleError) as exc:
             self._abandon(record, str(exc))
             raise RoundFailed(f"round {record.round_id} abandoned: {exc}") from exc
-        outcomes = self._settlement(record.round_id, workers, scores, run.failures, closed)
+        outcomes = self._settlement(workers, scores, run.failures, closed)
         answers = consensus(
             [(batch.user_answers(out), s) for out, s in zip(run.outputs, scores, strict=True)]
         )
@@ -206,15 +207,12 @@ class JITEngine:
     # -- steps -------------------------------------------------------------------------------
 
     def _open(self, record: RoundRecord) -> TxResult:
-        ids = [bytes.fromhex(w[2:]) for w in record.worker_ids]
         evaluation = int(record.evaluation["commitment"])
-        tx = transact(
-            self.chain,
-            self.operator,
-            self.mj.oracle.functions.openRound(ids, record.request_commitment, evaluation),
+        fn = self.mj.oracle.functions.openRound(
+            record.worker_id_bytes(), record.request_commitment, evaluation
         )
-        receipt = self.chain.w3.eth.get_transaction_receipt(tx.tx_hash)  # type: ignore[arg-type]
-        (event,) = self.mj.oracle.events.RoundOpened().process_receipt(receipt, errors=DISCARD)
+        tx = transact(self.chain, self.operator, fn)
+        (event,) = self.mj.oracle.events.RoundOpened().process_receipt(tx.receipt, errors=DISCARD)
         record.round_id = int(event["args"]["roundId"])
         record.phase = OPEN
         record.transactions["open"] = tx.tx_hash
@@ -222,32 +220,32 @@ class JITEngine:
         return tx
 
     def _execute(self, record: RoundRecord, batch: MixedBatch, lap: Callable[[str], None]) -> _Run:
-        run = _Run([], [])
-        loaded: list[LoadedWorker | None] = []
-        for cid in record.cids:
-            try:
-                loaded.append(self.runtime.fetch_module(cid))
-            except (StoreError, SandboxError) as exc:
-                log.info("worker %s unavailable: %s", cid, exc)
-                loaded.append(None)
+        loaded = [self._fetch(cid) for cid in record.cids]
         lap("fetch")
         data = batch.data()
-        for worker in loaded:
-            if worker is None:
-                run.outputs.append(None)
-                run.failures.append("unavailable")
-                continue
-            try:
-                run.outputs.append(self.runtime.run(worker, data).output)
-                run.failures.append(None)
-            except SandboxError as exc:
-                run.outputs.append(None)
-                run.failures.append(exc.kind)
+        runs = [self._run(worker, data) for worker in loaded]
+        run = _Run([output for output, _ in runs], [failure for _, failure in runs])
         record.outputs = [None if o is None else o.hex() for o in run.outputs]
         record.phase = EXECUTED
         self.journal.save(record)
         lap("execute")
         return run
+
+    def _fetch(self, cid: str) -> LoadedWorker | None:
+        try:
+            return self.runtime.fetch_module(cid)
+        except (StoreError, SandboxError) as exc:
+            log.info("worker %s unavailable: %s", cid, exc)
+            return None
+
+    def _run(self, worker: LoadedWorker | None, data: bytes) -> tuple[bytes | None, str | None]:
+        """The worker's output, or None and why it has none."""
+        if worker is None:
+            return None, "unavailable"
+        try:
+            return self.runtime.run(worker, data).output, None
+        except SandboxError as exc:
+            return None, exc.kind
 
     def _prove_and_close(
         self,
@@ -268,9 +266,12 @@ class JITEngine:
         result = prove_scores(self.keys, inputs)
         lap("prove")
         scores = list(result.scores[: len(outputs)])
-        ids = [bytes.fromhex(w[2:]) for w in record.worker_ids]
         fn = self.mj.oracle.functions.closeRound(
-            round_id, ids, result.outputs_commitment, scores, proof_to_calldata(result.proof)
+            round_id,
+            record.worker_id_bytes(),
+            result.outputs_commitment,
+            scores,
+            proof_to_calldata(result.proof),
         )
         tx = transact(self.chain, self.operator, fn, gas=CLOSE_GAS)
         record.phase = CLOSED
@@ -294,13 +295,12 @@ class JITEngine:
 
     def _settlement(
         self,
-        round_id: int | None,
         workers: Sequence[WorkerInfo],
         scores: Sequence[int],
         failures: Sequence[str | None],
         closed: TxResult,
     ) -> tuple[WorkerOutcome, ...]:
-        receipt = self.chain.w3.eth.get_transaction_receipt(closed.tx_hash)  # type: ignore[arg-type]
+        receipt = closed.receipt
         rewards: dict[bytes, int] = {}
         for event in self.mj.oracle.events.RewardMinted().process_receipt(receipt, errors=DISCARD):
             rewards[bytes(event["args"]["workerId"])] = int(event["args"]["amount"])
@@ -360,11 +360,7 @@ class JITEngine:
             self._abandon(record, "expired before recovery")
             return "expired: abandoned"
         evaluation = EvaluationSet.from_json(record.evaluation)
-        batch = MixedBatch(
-            tuple(bytes.fromhex(i) for i in record.items),
-            tuple(record.canary_positions),
-            tuple(record.user_positions),
-        )
+        batch = record.batch()
         if record.outputs is None:
             outputs = self._execute(record, batch, lambda _phase: None).outputs
         else:
@@ -373,7 +369,7 @@ class JITEngine:
             self._prove_and_close(record, evaluation, batch, outputs, lambda _phase: None)
         except ChainError:
             raise
-        except MemJitError as exc:
+        except (MemJitError, OracleError) as exc:
             self._abandon(record, str(exc))
             return f"abandoned: {exc}"
         return "resumed and closed"

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from oracle.files import write_atomic
+from protocol.engine.batch import MixedBatch
 
 #: Phases, in order. ``closed`` and ``abandoned`` are final.
 OPENING, OPEN, EXECUTED, CLOSED, ABANDONED = "opening", "open", "executed", "closed", "abandoned"
@@ -37,6 +38,16 @@ class RoundRecord:
     outputs: list[str | None] | None = None
     transactions: dict[str, str] = field(default_factory=dict)
     note: str = ""
+
+    def batch(self) -> MixedBatch:
+        return MixedBatch(
+            tuple(bytes.fromhex(i) for i in self.items),
+            tuple(self.canary_positions),
+            tuple(self.user_positions),
+        )
+
+    def worker_id_bytes(self) -> list[bytes]:
+        return [bytes.fromhex(w.removeprefix("0x")) for w in self.worker_ids]
 
 
 class Journal:
