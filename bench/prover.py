@@ -50,7 +50,7 @@ from protocol.artifacts import load_artifact
 from protocol.chain.anvil import start_anvil
 from protocol.chain.connection import connect
 from protocol.chain.contracts import MemJitContracts
-from protocol.chain.deployment import DeployConfig, deploy_memjit, deploy_verifier
+from protocol.chain.deployment import DeployConfig, deploy_memjit, verifier_artifact
 from protocol.chain.signers import devnet_signer
 from protocol.chain.transactions import call, transact
 
@@ -145,9 +145,9 @@ def round_gas() -> dict[str, int]:
     try:
         chain = connect(anvil.url)
         admin = devnet_signer(chain, 0)
-        verifier, _ = deploy_verifier(chain, admin)
         mj = MemJitContracts(
-            chain, deploy_memjit(chain, admin, DeployConfig(), verifier=verifier).deployment
+            chain,
+            deploy_memjit(chain, admin, DeployConfig(), verifier=verifier_artifact()).deployment,
         )
         ids = []
         for i in range(5):
@@ -166,7 +166,9 @@ def round_gas() -> dict[str, int]:
         round_id = int(call(chain, mj.oracle.functions.lastRoundId()))
         result = prove_scores(keys, replace(inputs, round_id=round_id))
         a, b, c = proof_to_calldata(result.proof)
-        checker = chain.w3.eth.contract(address=verifier, abi=load_artifact("Groth16Verifier").abi)
+        checker = chain.w3.eth.contract(
+            address=mj.deployment.verifier, abi=load_artifact("Groth16Verifier").abi
+        )
         verify_gas = checker.functions.verifyProof(
             a, b, c, list(result.public_signals)
         ).estimate_gas()

@@ -34,7 +34,7 @@ from oracle.prover import load_dev_keys
 from protocol.chain.anvil import start_anvil
 from protocol.chain.connection import connect
 from protocol.chain.contracts import MemJitContracts
-from protocol.chain.deployment import DeployConfig, deploy_memjit, deploy_verifier
+from protocol.chain.deployment import DeployConfig, deploy_memjit, verifier_artifact
 from protocol.chain.signers import devnet_signer
 from protocol.engine import JITEngine, Journal
 from protocol.engine.engine import PHASES
@@ -58,9 +58,9 @@ def run(rounds: int) -> dict[str, Any]:
     try:
         chain = connect(anvil.url)
         operator = devnet_signer(chain, 0)
-        verifier, _ = deploy_verifier(chain, operator)
         mj = MemJitContracts(
-            chain, deploy_memjit(chain, operator, DeployConfig(), verifier=verifier).deployment
+            chain,
+            deploy_memjit(chain, operator, DeployConfig(), verifier=verifier_artifact()).deployment,
         )
         with tempfile.TemporaryDirectory(prefix="memjit-round-bench-") as work:
             runtime = WorkerRuntime.from_settings(Settings.load(home=Path(work)))

@@ -14,7 +14,7 @@ import os
 from brownie import network
 
 from protocol.chain.connection import connect
-from protocol.chain.deployment import deploy_memjit, deploy_verifier, save_deployment
+from protocol.chain.deployment import deploy_memjit, save_deployment, verifier_artifact
 from protocol.chain.signers import resolve_signer
 from protocol.settings import Settings
 
@@ -22,8 +22,8 @@ from protocol.settings import Settings
 def main() -> None:
     chain = connect(network.web3.provider.endpoint_uri)
     signer = resolve_signer(chain, os.environ)
-    verifier, _ = deploy_verifier(chain, signer)  # the packaged (development keys) verifier
-    result = deploy_memjit(chain, signer, verifier=verifier)
+    # the verifier of the packaged (INSECURE development) keys
+    result = deploy_memjit(chain, signer, verifier=verifier_artifact())
     settings = Settings.load()
     save_deployment(settings.deployments_file, result.deployment)
     d = result.deployment

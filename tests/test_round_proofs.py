@@ -25,7 +25,7 @@ from oracle.scoring import canary_outputs
 from oracle.solidity import proof_to_calldata
 from protocol.chain.connection import Chain
 from protocol.chain.contracts import MemJitContracts, RoundStatus
-from protocol.chain.deployment import deploy_memjit, deploy_verifier
+from protocol.chain.deployment import deploy_memjit, verifier_artifact
 from protocol.chain.signers import Signer, devnet_signer
 from protocol.chain.transactions import call, transact
 from protocol.errors import ContractReverted
@@ -63,9 +63,8 @@ class Deployed:
 def deployed(module_chain: Chain) -> Deployed:
     chain = module_chain
     admin = devnet_signer(chain, 0)
-    verifier, _ = deploy_verifier(chain, admin)
     mj = MemJitContracts(
-        chain, deploy_memjit(chain, admin, TEST_CONFIG, verifier=verifier).deployment
+        chain, deploy_memjit(chain, admin, TEST_CONFIG, verifier=verifier_artifact()).deployment
     )
     ids = []
     for i in range(3):

@@ -28,6 +28,8 @@ log = logging.getLogger(__name__)
 ZERO_ADDRESS = "0x0000000000000000000000000000000000000000"
 #: Public signals ahead of the scores: round id, request, evaluation and outputs commitments.
 SIGNALS_BEFORE_SCORES = 4
+#: Workers per round of an oracle deployed without a verifier.
+DEFAULT_WORKERS_PER_ROUND = 5
 
 
 @dataclass(frozen=True)
@@ -44,8 +46,9 @@ class DeployConfig:
     score_floor: int = 20
     #: Share of stake slashed below the floor, in basis points.
     slash_bps: int = 1_000
-    #: Workers per round (the scoring circuit's k).
-    max_workers_per_round: int = 5
+    #: Workers per round; None: as many as the verifier's circuit has score slots (its k),
+    #: or :data:`DEFAULT_WORKERS_PER_ROUND` without a verifier.
+    max_workers_per_round: int | None = None
     #: Scored workers needed before the 3-sigma rule applies (at least 11; see the README).
     min_population: int = 16
     #: How long a round may stay open.
@@ -53,12 +56,12 @@ class DeployConfig:
     #: Receives slashed stake nobody else earned; the deployer when None.
     treasury: str | None = None
 
-    def oracle_params(self, deployer: str) -> tuple[Any, ...]:
+    def oracle_params(self, deployer: str, max_workers_per_round: int) -> tuple[Any, ...]:
         return (
             self.base_rate_wei,
             self.score_floor,
             self.slash_bps,
-            self.max_workers_per_round,
+            max_workers_per_round,
             self.min_population,
             self.round_timeout_s,
             Web3.to_checksum_address(self.treasury or deployer),
@@ -110,18 +113,28 @@ def deploy_memjit(
     chain: Chain,
     signer: Signer,
     config: DeployConfig | None = None,
-    verifier: str | None = None,
+    verifier: str | Artifact | None = None,
 ) -> DeployResult:
     """Deploys SWT, WorkerRegistry and UtilityOracle, then hands the minter and oracle roles
     to the UtilityOracle (each settable once, so nobody else can ever hold them).
 
-    ``verifier`` is the Groth16 verifier's address; without one the oracle can open rounds but
+    ``verifier`` is the Groth16 verifier: the address of a deployed one, or an artifact to
+    deploy first (e.g. :func:`verifier_artifact`). Without one the oracle can open rounds but
     every close reverts with ``UtilityOracleNoVerifier``.
     """
     config = config or DeployConfig()
     if config.min_population < 11:
         raise ConfigError(f"min_population must be at least 11, got {config.min_population}")
     steps: list[tuple[str, TxResult]] = []
+    if isinstance(verifier, Artifact):
+        contract, tx = deploy(chain, signer, verifier)
+        steps.append((f"deploy {verifier.name}", tx))
+        verifier = contract.address
+    max_workers = config.max_workers_per_round
+    if max_workers is None:
+        max_workers = (
+            verifier_score_slots(chain, verifier) if verifier else DEFAULT_WORKERS_PER_ROUND
+        )
     swt, tx = deploy(chain, signer, load_artifact("SWT"))
     steps.append(("deploy SWT", tx))
     registry, tx = deploy(
@@ -140,7 +153,7 @@ def deploy_memjit(
         swt.address,
         registry.address,
         Web3.to_checksum_address(verifier) if verifier else ZERO_ADDRESS,
-        config.oracle_params(signer.address),
+        config.oracle_params(signer.address, max_workers),
         signer.address,
     )
     steps.append(("deploy UtilityOracle", tx))
@@ -184,14 +197,6 @@ def verifier_artifact(keys_dir: Path | None = None) -> Artifact:
     if "Groth16Verifier" not in artifacts:
         raise ConfigError(f"{source} does not define a Groth16Verifier contract")
     return artifacts["Groth16Verifier"]
-
-
-def deploy_verifier(
-    chain: Chain, signer: Signer, artifact: Artifact | None = None
-) -> tuple[ChecksumAddress, TxResult]:
-    """Deploys a Groth16 verifier (the packaged one by default); returns its address."""
-    contract, tx = deploy(chain, signer, artifact or verifier_artifact())
-    return contract.address, tx
 
 
 def verifier_score_slots(chain: Chain, verifier: str) -> int:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import subprocess
-from dataclasses import replace
 from pathlib import Path
 
 import click
@@ -13,10 +12,8 @@ from protocol.chain.anvil import anvil_command, pid_file, port_in_use, start_anv
 from protocol.chain.deployment import (
     DeployConfig,
     deploy_memjit,
-    deploy_verifier,
     save_deployment,
     verifier_artifact,
-    verifier_score_slots,
 )
 from protocol.cli.context import (
     connect_chain,
@@ -165,12 +162,8 @@ def deploy(
     chain_ = connect_chain(settings, rpc_url, embedded_default=False)
     signer = signer_for(chain_, keystore, account_index)
     packaged_keys = verifier_address is None and keys_dir is None
-    if verifier_address is None:
-        verifier_address, _ = deploy_verifier(chain_, signer, verifier_artifact(keys_dir))
-    # A round holds as many workers as the verifier's circuit has score slots.
-    slots = verifier_score_slots(chain_, verifier_address)
-    config = replace(config, max_workers_per_round=slots)
-    result = deploy_memjit(chain_, signer, config, verifier=verifier_address)
+    verifier = verifier_address or verifier_artifact(keys_dir)
+    result = deploy_memjit(chain_, signer, config, verifier=verifier)
     record = out_file or settings.deployments_file
     save_deployment(record, result.deployment)
     if packaged_keys:  # after the fact, so that a failed deploy stays one line

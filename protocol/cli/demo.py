@@ -27,7 +27,7 @@ from oracle.datasets import load_digits_test
 from oracle.prover import load_dev_keys
 from protocol.chain.connection import Chain
 from protocol.chain.contracts import MemJitContracts
-from protocol.chain.deployment import DeployConfig, deploy_memjit, deploy_verifier
+from protocol.chain.deployment import DeployConfig, deploy_memjit, verifier_artifact
 from protocol.chain.signers import devnet_signer
 from protocol.cli.context import connect_chain, json_option, load_settings, rpc_option
 from protocol.cli.output import console, print_json, short
@@ -110,12 +110,13 @@ def run_demo(
     rng = random.Random(seed) if seed is not None else random.SystemRandom()
     say(f"[bold]MemJit demo[/bold] on {chain.name}")
     operator = devnet_signer(chain, 0)
-    verifier, _ = deploy_verifier(chain, operator)
-    deployed = deploy_memjit(chain, operator, DeployConfig(), verifier=verifier).deployment
+    deployed = deploy_memjit(
+        chain, operator, DeployConfig(), verifier=verifier_artifact()
+    ).deployment
     mj = MemJitContracts(chain, deployed)
     say(
         f"deployed SWT {deployed.swt}, WorkerRegistry {deployed.registry}, UtilityOracle "
-        f"{deployed.oracle}, Groth16Verifier {verifier} (INSECURE development keys)"
+        f"{deployed.oracle}, Groth16Verifier {deployed.verifier} (INSECURE development keys)"
     )
 
     # The demo's node keeps its store, cache and journal in a scratch folder.
@@ -168,7 +169,7 @@ def run_demo(
             "SWT": deployed.swt,
             "WorkerRegistry": deployed.registry,
             "UtilityOracle": deployed.oracle,
-            "Groth16Verifier": verifier,
+            "Groth16Verifier": deployed.verifier,
         },
         "rounds": [
             {
