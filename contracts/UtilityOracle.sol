@@ -76,7 +76,7 @@ contract UtilityOracle is IUtilityOracle, AccessControl, ReentrancyGuardTransien
             }
         }
         _publicInputCount = signalCount;
-        _setParams(params_, signalCount);
+        _setParams(params_);
         _grantRole(DEFAULT_ADMIN_ROLE, admin);
         _grantRole(OPERATOR_ROLE, admin);
     }
@@ -87,7 +87,7 @@ contract UtilityOracle is IUtilityOracle, AccessControl, ReentrancyGuardTransien
 
     /// @notice Replaces the parameters. Only the admin. Rounds already open keep their deadline.
     function setParams(OracleParams calldata newParams) external onlyRole(DEFAULT_ADMIN_ROLE) {
-        _setParams(newParams, _publicInputCount);
+        _setParams(newParams);
     }
 
     /*//////////////////////////////////////////////////////////////
@@ -379,9 +379,10 @@ contract UtilityOracle is IUtilityOracle, AccessControl, ReentrancyGuardTransien
         if (value >= SNARK_SCALAR_FIELD) revert UtilityOracleNotInField(value);
     }
 
-    /// @dev `signalCount` is the verifier's publicInputCount() (zero without a verifier): every
-    /// worker of a round needs a score slot in the proof's public signals.
-    function _setParams(OracleParams memory p, uint256 signalCount) private {
+    /// @dev Every worker of a round needs a score slot in the proof's public signals, so
+    /// maxWorkersPerRound is bounded by the verifier's publicInputCount() (when there is one).
+    function _setParams(OracleParams memory p) private {
+        uint256 signalCount = _publicInputCount;
         if (p.scoreFloor > 100) revert UtilityOracleInvalidParameter("scoreFloor", p.scoreFloor);
         if (p.slashBps > 10_000) revert UtilityOracleInvalidParameter("slashBps", p.slashBps);
         uint256 maxWorkers = p.maxWorkersPerRound;
