@@ -15,6 +15,13 @@ MLP = "workers/digits/models/mlp.json"
 CENTROID = "workers/digits/models/centroid.json"
 
 
+def prove(evaluation: Path, out: Path, *args: str):
+    """`memjit oracle prove` for round 1 of ``evaluation`` into ``out``."""
+    return memjit(
+        "oracle", "prove", "--evaluation", str(evaluation), *args, "--round", "1", "--out", str(out)
+    )
+
+
 @pytest.fixture(scope="module")
 def evaluation(tmp_path_factory: pytest.TempPathFactory) -> Path:
     path = tmp_path_factory.mktemp("oracle") / "evaluation.json"
@@ -112,18 +119,7 @@ def test_prove_from_an_outputs_file_and_export_the_witness(evaluation: Path, tmp
     ],
 )
 def test_prove_rejects_bad_input_in_one_line(evaluation: Path, tmp_path: Path, args, needle):
-    result = memjit(
-        "oracle",
-        "prove",
-        "--evaluation",
-        str(evaluation),
-        *args,
-        "--round",
-        "1",
-        "--out",
-        str(tmp_path),
-    )
-    assert_one_line_error(result, needle)
+    assert_one_line_error(prove(evaluation, tmp_path, *args), needle)
 
 
 def test_malformed_evaluation_set_and_outputs_are_one_line_errors(evaluation: Path, tmp_path: Path):
@@ -131,32 +127,10 @@ def test_malformed_evaluation_set_and_outputs_are_one_line_errors(evaluation: Pa
     bad.write_text(json.dumps({**json.loads(evaluation.read_text()), "salt": "1"}))
     assert_one_line_error(memjit("oracle", "commit", str(bad)), "commitment does not match")
     (tmp_path / "outputs.json").write_text(json.dumps({"not": "a list"}))
-    result = memjit(
-        "oracle",
-        "prove",
-        "--evaluation",
-        str(evaluation),
-        "--outputs",
-        str(tmp_path / "outputs.json"),
-        "--round",
-        "1",
-        "--out",
-        str(tmp_path / "p"),
-    )
+    result = prove(evaluation, tmp_path / "p", "--outputs", str(tmp_path / "outputs.json"))
     assert_one_line_error(result, "expected a JSON list")
     (tmp_path / "outputs.json").write_text(json.dumps(["00"] * 6))
-    result = memjit(
-        "oracle",
-        "prove",
-        "--evaluation",
-        str(evaluation),
-        "--outputs",
-        str(tmp_path / "outputs.json"),
-        "--round",
-        "1",
-        "--out",
-        str(tmp_path / "p"),
-    )
+    result = prove(evaluation, tmp_path / "p", "--outputs", str(tmp_path / "outputs.json"))
     assert_one_line_error(result, "expected 1..5 workers")
 
 
