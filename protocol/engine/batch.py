@@ -63,11 +63,8 @@ def consensus(answers: Sequence[tuple[bytes | None, int]]) -> bytes | None:
     length = len(voters[0][0])
     out = bytearray()
     for i in range(length):
-        weights: dict[int, int] = {}
-        order: list[int] = []
+        weights: dict[int, int] = {}  # in order of first vote, which max() keeps on a tie
         for a, s in voters:
-            if a[i] not in weights:
-                order.append(a[i])
             weights[a[i]] = weights.get(a[i], 0) + s
-        out.append(max(order, key=lambda v: (weights[v], -order.index(v))))
+        out.append(max(weights, key=weights.__getitem__))
     return bytes(out)

@@ -1,0 +1,49 @@
+"""The engine's pure parts: hiding canaries, the score-weighted vote, choosing workers."""
+
+from __future__ import annotations
+
+import random
+
+from protocol.chain.contracts import WorkerInfo, WorkerStatus
+from protocol.engine.batch import consensus, mix
+from protocol.engine.selection import select_workers
+
+
+def test_canaries_are_shuffled_in_and_split_back_out():
+    user = [bytes([i]) * 4 for i in range(5)]
+    canaries = [bytes([100 + j]) * 4 for j in range(16)]
+    batch = mix(user, canaries, random.Random(1))
+    assert sorted(batch.items) == sorted(user + canaries)
+    assert list(batch.canary_positions) != list(range(5, 21))  # not simply appended
+    output = bytes(item[0] for item in batch.items)  # a worker that echoes each item's byte
+    assert batch.canary_answers(output) == bytes(range(100, 116))
+    assert batch.user_answers(output) == bytes(range(5))
+    assert batch.canary_answers(output[:-1]) == b"\xff" * 16  # wrong length answers nothing
+    assert batch.user_answers(None) is None
+
+
+def test_consensus_weighs_votes_by_score_and_breaks_ties_toward_the_first_worker():
+    best, second, third = b"\x01\x07\x03", b"\x02\x08\x03", b"\x02\x09\x04"
+    # item 0: 2 (60 + 50) beats 1 (100); item 1: three-way, 7 has the most; item 2: 3 wins
+    assert consensus([(best, 100), (second, 60), (third, 50)]) == b"\x02\x07\x03"
+    assert consensus([(best, 50), (second, 50)]) == b"\x01\x07\x03"  # a tie: the first
+    assert consensus([(best, 0), (None, 90), (second, 10)]) == second  # score 0 has no say
+    assert consensus([(None, 100), (best, 0)]) is None
+
+
+def info(n: int, usefulness: int, rounds: int, status: WorkerStatus = WorkerStatus.ACTIVE):
+    return WorkerInfo(
+        id=bytes([n]) * 32, owner="0x" + "00" * 20, status=status, last_score=0,
+        usefulness=usefulness, last_used=n, rounds_scored=rounds, stake=1, unbonds_at=0,
+        capability="digits-8x8", cid=f"cid{n}",
+    )  # fmt: skip
+
+
+def test_selection_keeps_a_slot_for_the_longest_waiting_newcomer():
+    scored = [info(i, 1000 * i, 3) for i in range(1, 7)]
+    fresh = [info(20, 0, 0), info(10, 0, 0)]
+    gone = info(30, 9999, 5, WorkerStatus.TERMINATED)
+    picked = select_workers([*scored, *fresh, gone], 5)
+    assert [w.id[0] for w in picked] == [6, 5, 4, 3, 10]
+    # too few scored workers: newcomers fill every free slot
+    assert [w.id[0] for w in select_workers([scored[0], *fresh], 5)] == [1, 10, 20]
