@@ -233,7 +233,7 @@ class Builder:
         """``count`` new boolean private inputs holding the bits of ``value`` (least
         significant first), ``count`` constraints; their weighted sum is the value."""
         bits = [
-            self.private(f"{label}.bit{i}", None if value is None else value >> i & 1)
+            self.private(f"{label}[{i}]", None if value is None else value >> i & 1)
             for i in range(count)
         ]
         for bit in bits:
