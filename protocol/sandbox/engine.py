@@ -77,4 +77,8 @@ class EpochClock:
             del engine
 
     def stop(self) -> None:
+        """Stops the clock and waits for its thread: a thread still inside
+        ``increment_epoch`` while the interpreter exits can crash it."""
         self._stop.set()
+        if self._thread is not threading.current_thread():
+            self._thread.join(timeout=1.0)
