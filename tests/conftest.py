@@ -13,13 +13,17 @@ from pathlib import Path
 
 import pytest
 
+from oracle.datasets import load_digits_test
 from protocol.chain.anvil import AnvilProcess, find_anvil, start_anvil
 from protocol.chain.connection import Chain, connect
 from protocol.chain.contracts import MemJitContracts
-from protocol.chain.deployment import DeployConfig, deploy_memjit
+from protocol.chain.deployment import DeployConfig, deploy_memjit, load_deployment
 from protocol.chain.signers import Signer, devnet_signer
 from protocol.errors import ConfigError
-from tests.helpers import deploy_hash_verifier, revert, snapshot
+from protocol.runtime import WorkerRuntime
+from protocol.settings import Settings
+from protocol.workers.build import build_file
+from tests.helpers import ROOT, SWT, deploy_hash_verifier, memjit, revert, snapshot
 
 REQUIRE_ALL = os.environ.get("MEMJIT_REQUIRE_ALL") == "1"
 
@@ -122,3 +126,33 @@ def ptau(snarkjs: None, tmp_path_factory: pytest.TempPathFactory) -> Path:
 
     cache = os.environ.get(PTAU_DIR_ENV)
     return powers_of_tau(10, Path(cache) if cache else tmp_path_factory.mktemp("ptau"))
+
+
+NETWORK_WORKERS = (
+    "workers/digits/models/mlp.json",
+    "workers/digits/models/logistic.json",
+    "workers/hostile/random.wat",
+    "workers/hostile/spin.wat",  # burns its fuel: the execute phase lasts about a second
+)
+
+
+@pytest.fixture
+def network(
+    anvil: AnvilProcess, tmp_path: Path
+) -> tuple[AnvilProcess, MemJitContracts, Path, Settings]:
+    """A fresh deployment on the session's anvil (recorded in this test's MEMJIT_HOME) with
+    the four workers registered, and a file of five digits to request."""
+    result = memjit("deploy", "--rpc", anvil.url)
+    assert result.returncode == 0, result.stderr
+    settings = Settings.load()
+    chain = connect(anvil.url)
+    mj = MemJitContracts(chain, load_deployment(settings.deployments_file, chain))
+    with WorkerRuntime.from_settings(settings) as runtime:
+        for i, path in enumerate(NETWORK_WORKERS):
+            owner = devnet_signer(chain, 1 + i)
+            mj.faucet(owner, 1_000 * SWT)
+            cid = runtime.publish(build_file(ROOT / path))
+            mj.register_worker(owner, cid, 200 * SWT, "digits-8x8")
+    items = tmp_path / "items.bin"
+    items.write_bytes(b"".join(load_digits_test().inputs[:5]))
+    return anvil, mj, items, settings

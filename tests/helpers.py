@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import json
 import os
+import signal
 import subprocess
 import sys
+import time
 from pathlib import Path
 from typing import Any
 
@@ -12,9 +15,11 @@ from eth_utils import keccak
 from web3.contract import Contract
 
 from protocol.artifacts import load_artifact_file
+from protocol.chain.anvil import AnvilProcess
 from protocol.chain.connection import Chain, rpc_call
 from protocol.chain.signers import Signer
 from protocol.chain.transactions import deploy
+from protocol.settings import Settings
 from protocol.units import WEI_PER_SWT
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -107,3 +112,23 @@ def assert_one_line_error(result: subprocess.CompletedProcess[str], *needles: st
     assert len(lines) == 1, result.stderr
     for needle in needles:
         assert needle.lower() in lines[0].lower(), lines[0]
+
+
+def journal_phase(settings: Settings) -> str | None:
+    for path in (settings.home / "rounds").glob("*/*.json"):
+        return json.loads(path.read_text())["phase"]
+    return None
+
+
+def kill_during(phase: str, anvil: AnvilProcess, items: Path, settings: Settings) -> None:
+    process = subprocess.Popen(
+        [sys.executable, "-m", "protocol.cli.main", "request", "digits-8x8", "-i", str(items), "--rpc", anvil.url],
+        cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=dict(os.environ),
+    )  # fmt: skip
+    deadline = time.monotonic() + 120
+    while journal_phase(settings) != phase:
+        assert process.poll() is None, f"the request finished before reaching {phase!r}"
+        assert time.monotonic() < deadline
+        time.sleep(0.005)
+    process.send_signal(signal.SIGKILL)
+    process.wait()

@@ -4,74 +4,19 @@ chain says it stands, and nothing is lost or paid twice. Real processes, real an
 from __future__ import annotations
 
 import json
-import os
-import signal
-import subprocess
-import sys
-import time
-from pathlib import Path
 
 import pytest
 
 from oracle.datasets import load_digits_test
-from protocol.chain.connection import connect
 from protocol.chain.contracts import MemJitContracts, RoundStatus
-from protocol.chain.deployment import load_deployment
 from protocol.chain.signers import devnet_signer
 from protocol.chain.transactions import call
-from protocol.runtime import WorkerRuntime
-from protocol.settings import Settings
-from protocol.workers.build import build_file
-from tests.helpers import ROOT, SWT, advance_time, memjit
-
-WORKERS = (
-    "workers/digits/models/mlp.json",
-    "workers/digits/models/logistic.json",
-    "workers/hostile/random.wat",
-    "workers/hostile/spin.wat",  # burns its fuel: the execute phase lasts about a second
-)
-
-
-@pytest.fixture
-def network(anvil, tmp_path: Path):
-    result = memjit("deploy", "--rpc", anvil.url)
-    assert result.returncode == 0, result.stderr
-    settings = Settings.load()
-    chain = connect(anvil.url)
-    mj = MemJitContracts(chain, load_deployment(settings.deployments_file, chain))
-    with WorkerRuntime.from_settings(settings) as runtime:
-        for i, path in enumerate(WORKERS):
-            owner = devnet_signer(chain, 1 + i)
-            mj.faucet(owner, 1_000 * SWT)
-            cid = runtime.publish(build_file(ROOT / path))
-            mj.register_worker(owner, cid, 200 * SWT, "digits-8x8")
-    items = tmp_path / "items.bin"
-    items.write_bytes(b"".join(load_digits_test().inputs[:5]))
-    return anvil, mj, items, settings
-
-
-def journal_phase(settings: Settings) -> str | None:
-    for path in (settings.home / "rounds").glob("*/*.json"):
-        return json.loads(path.read_text())["phase"]
-    return None
-
-
-def kill_during(phase: str, anvil, items: Path, settings: Settings) -> None:
-    process = subprocess.Popen(
-        [sys.executable, "-m", "protocol.cli.main", "request", "digits-8x8", "-i", str(items), "--rpc", anvil.url],
-        cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=dict(os.environ),
-    )  # fmt: skip
-    deadline = time.monotonic() + 120
-    while journal_phase(settings) != phase:
-        assert process.poll() is None, f"the request finished before reaching {phase!r}"
-        assert time.monotonic() < deadline
-        time.sleep(0.005)
-    process.send_signal(signal.SIGKILL)
-    process.wait()
+from tests.conftest import NETWORK_WORKERS
+from tests.helpers import advance_time, kill_during, memjit
 
 
 def books(mj: MemJitContracts) -> tuple[int, list[int]]:
-    owners = [devnet_signer(mj.chain, 1 + i).address for i in range(len(WORKERS))]
+    owners = [devnet_signer(mj.chain, 1 + i).address for i in range(len(NETWORK_WORKERS))]
     assert mj.total_staked() == mj.balance_of(mj.registry.address)
     return mj.total_staked(), [mj.balance_of(o) for o in owners]
 

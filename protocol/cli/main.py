@@ -18,6 +18,7 @@ from protocol import __version__
 from protocol.cli.chain_cmds import chain, deploy
 from protocol.cli.compile_cmd import compile_contracts
 from protocol.cli.demo import demo
+from protocol.cli.node_cmds import node
 from protocol.cli.oracle_cmds import oracle
 from protocol.cli.output import err_console
 from protocol.cli.request_cmds import request, round_group
@@ -52,6 +53,7 @@ cli.add_command(cache)
 cli.add_command(oracle)
 cli.add_command(request)
 cli.add_command(round_group)
+cli.add_command(node)
 worker.add_command(worker_run)
 worker.add_command(worker_build)
 worker.add_command(worker_build, "publish")

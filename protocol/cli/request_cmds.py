@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import click
 from rich.table import Table
@@ -26,6 +27,7 @@ from protocol.cli.context import (
 from protocol.cli.oracle_cmds import keys_option, open_keys
 from protocol.cli.output import console, print_json, short
 from protocol.engine import JITEngine, Journal
+from protocol.node.client import request_from_node
 from protocol.runtime import WorkerRuntime
 
 RPC_HELP = "JSON-RPC endpoint [default: the configured one, http://127.0.0.1:8545]."
@@ -54,6 +56,13 @@ def open_engine(
 @click.command()
 @click.argument("capability")
 @input_option("The items, concatenated (e.g. 64-byte digits for digits-8x8), or - for stdin.")
+@click.option(
+    "--node",
+    "node_url",
+    metavar="URL",
+    default=None,
+    help="Send the request to a running node (`memjit node start`) instead of serving it here.",
+)
 @rpc_option(RPC_HELP)
 @signer_options
 @keys_option
@@ -62,6 +71,7 @@ def open_engine(
 def request(
     capability: str,
     input_file: Path,
+    node_url: str | None,
     rpc_url: str | None,
     keystore: Path | None,
     account_index: int,
@@ -71,35 +81,42 @@ def request(
     as_json: bool,
 ) -> None:
     """Send a service request: the best workers for CAPABILITY answer the items in a round
-    that is proved and settled on-chain. The signer must hold the oracle's operator role."""
+    that is proved and settled on-chain. Served in this process (the signer must hold the
+    oracle's operator role) or, with --node, by a running node."""
     data = read_input(input_file)
-    with (
-        open_engine(rpc_url, keystore, account_index, keys_dir, store, ipfs_api) as engine,
-        console.status("serving the request", spinner="dots"),
-    ):
-        result = engine.serve(capability, data)
+    with console.status("serving the request", spinner="dots"):
+        if node_url is not None:
+            result = request_from_node(node_url, capability, data)
+        else:
+            with open_engine(rpc_url, keystore, account_index, keys_dir, store, ipfs_api) as engine:
+                result = engine.serve(capability, data).to_json()
     if as_json:
-        print_json(result.to_json())
-        return
-    answers = "none (no worker answered)" if result.answers is None else list(result.answers)
-    console.print(f"answers: {answers}")
-    table = Table(title=f"round {result.round_id}")
+        print_json(result)
+    else:
+        show_result(result)
+
+
+def show_result(result: dict[str, Any]) -> None:
+    """A result and its receipt (the JSON form, wherever the round was served) as text."""
+    answers = result["answers"]
+    console.print(f"answers: {'none (no worker answered)' if answers is None else answers}")
+    table = Table(title=f"round {result['round_id']}")
     for column in ("worker", "CID", "score", "reward", "slashed", "note"):
         table.add_column(column)
-    for w in result.workers:
-        note = w.failure or ("terminated" if w.terminated else "")
+    for w in result["workers"]:
+        note = w["failure"] or ("terminated" if w["terminated"] else "")
         table.add_row(
-            short(w.id),
-            short(w.cid, 8),
-            str(w.score),
-            f"{w.reward_wei / 1e18:.2f}",
-            f"{w.slashed_wei / 1e18:.2f}",
+            short(w["id"]),
+            short(w["cid"], 8),
+            str(w["score"]),
+            f"{int(w['reward_wei']) / 1e18:.2f}",
+            f"{int(w['slashed_wei']) / 1e18:.2f}",
             note,
         )
     console.print(table)
+    tx = result["transactions"]
     console.print(
-        f"receipt: round {result.round_id}, open {result.transactions['open']}, "
-        f"close {result.transactions['close']}",
+        f"receipt: round {result['round_id']}, open {tx['open']}, close {tx['close']}",
         highlight=False,
     )
 

@@ -1,0 +1,78 @@
+"""``memjit node start``: the engine as a long-running node behind a local HTTP API."""
+
+from __future__ import annotations
+
+import signal
+import sys
+import threading
+from pathlib import Path
+from types import FrameType
+
+import click
+
+from protocol.cli.context import rpc_option, signer_options, store_options
+from protocol.cli.oracle_cmds import keys_option
+from protocol.cli.output import console
+from protocol.cli.request_cmds import RPC_HELP, open_engine
+from protocol.errors import ConfigError
+from protocol.node import NodeServer, serve_node
+
+DEFAULT_PORT = 8700
+
+
+@click.group()
+def node() -> None:
+    """A long-running node that serves requests over HTTP."""
+
+
+@node.command("start")
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
+@click.option(
+    "--port",
+    type=click.IntRange(0, 65535),
+    default=DEFAULT_PORT,
+    show_default=True,
+    help="Port to listen on; 0 picks a free one (printed at start).",
+)
+@rpc_option(RPC_HELP)
+@signer_options
+@keys_option
+@store_options
+def node_start(
+    host: str,
+    port: int,
+    rpc_url: str | None,
+    keystore: Path | None,
+    account_index: int,
+    keys_dir: Path | None,
+    store: str | None,
+    ipfs_api: str | None,
+) -> None:
+    """Serve requests until SIGINT or SIGTERM, as the oracle operator of the recorded
+    deployment. Rounds an earlier run left open are first resumed or abandoned (as `memjit
+    round recover` does). API: GET /v1/health; POST /v1/requests/CAPABILITY with the items as
+    the body, answered with the result and receipt as `memjit request --json` prints them."""
+    with open_engine(rpc_url, keystore, account_index, keys_dir, store, ipfs_api) as engine:
+        for round_id, what in engine.recover():
+            console.print(f"recovered round {round_id}: {what}", highlight=False)
+        try:
+            server = NodeServer((host, port), engine)
+        except OSError as exc:
+            raise ConfigError(f"cannot listen on {host}:{port}: {exc.strerror or exc}") from None
+
+        def stop(_signum: int, _frame: FrameType | None) -> None:
+            # shutdown() waits for serve_forever to return, so it cannot run on its thread.
+            threading.Thread(target=server.shutdown, daemon=True).start()
+
+        signal.signal(signal.SIGTERM, stop)
+        signal.signal(signal.SIGINT, stop)
+        mj = engine.mj
+        console.print(
+            f"node serving on {server.url} (chain {mj.chain.chain_id}, oracle {mj.oracle.address}, "
+            f"operator {engine.operator.address})",
+            highlight=False,
+            soft_wrap=True,
+        )
+        sys.stdout.flush()  # a supervisor reading our output learns the port now
+        serve_node(server)
+    console.print("node stopped")

@@ -1,0 +1,194 @@
+"""The node's HTTP API: service requests in, results and receipts out.
+
+    GET  /v1/health                 the node: chain, oracle, operator, capabilities, rounds served
+    POST /v1/requests/<capability>  body: the items, concatenated bytes (as ``memjit request -i``)
+                                    → 200 and the result with its receipt, as ``--json`` prints it
+
+Errors are JSON ``{"error": "<one line>", "kind": "<ExceptionName>"}`` with a status that names
+the cause: 400 input that is not whole items, 404 unknown capability or path, 411/413 missing
+or oversized body, 502 round abandoned, 503 no eligible worker or the chain unreachable, 500
+anything else. The node logs the error and keeps serving.
+
+Decisions:
+- One round at a time. Rounds are transactions from one operator account (nonces) recorded in
+  one journal; concurrent requests queue on a lock, while /v1/health still answers.
+- Loopback by default, no authentication: every request spends the operator's gas. Exposing
+  the port is the operator's decision (``--host``), best behind a proxy that authenticates.
+- The standard library's threading HTTP server: a handful of requests per second at most (a
+  round takes a proof and two transactions), so nothing faster is needed.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import threading
+import time
+from dataclasses import dataclass, field
+from http import HTTPStatus
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+
+from protocol import __version__
+from protocol.engine import JITEngine
+from protocol.engine.tasks import TASKS, task_for
+from protocol.errors import (
+    ChainError,
+    MemJitError,
+    NoEligibleWorkers,
+    RoundFailed,
+    UnknownCapability,
+)
+
+log = logging.getLogger(__name__)
+
+#: The largest request body the node reads: 16,384 digits, far above any sane round.
+MAX_BODY = 1 << 20
+REQUESTS_PATH = "/v1/requests/"
+
+
+@dataclass
+class NodeState:
+    """What the handlers share: the engine, behind the lock that serializes rounds."""
+
+    engine: JITEngine
+    lock: threading.Lock = field(default_factory=threading.Lock)
+    started: float = field(default_factory=time.monotonic)
+    rounds_served: int = 0
+    rounds_failed: int = 0
+
+    def health(self) -> dict[str, Any]:
+        mj = self.engine.mj
+        return {
+            "status": "ok",
+            "version": __version__,
+            "chain_id": mj.chain.chain_id,
+            "oracle": mj.oracle.address,
+            "operator": self.engine.operator.address,
+            "capabilities": {name: {"item_size": t.item_size} for name, t in TASKS.items()},
+            "rounds_served": self.rounds_served,
+            "rounds_failed": self.rounds_failed,
+            "busy": self.lock.locked(),
+            "uptime_s": round(time.monotonic() - self.started, 1),
+        }
+
+
+class ApiError(Exception):
+    def __init__(self, status: HTTPStatus, message: str, kind: str) -> None:
+        super().__init__(message)
+        self.status = status
+        self.kind = kind
+
+
+def status_for(exc: MemJitError) -> HTTPStatus:
+    """The HTTP status that names an engine error's cause."""
+    if isinstance(exc, UnknownCapability):
+        return HTTPStatus.BAD_REQUEST
+    if isinstance(exc, NoEligibleWorkers | ChainError):
+        return HTTPStatus.SERVICE_UNAVAILABLE
+    if isinstance(exc, RoundFailed):
+        return HTTPStatus.BAD_GATEWAY
+    return HTTPStatus.INTERNAL_SERVER_ERROR
+
+
+class NodeHandler(BaseHTTPRequestHandler):
+    server: NodeServer
+    server_version = f"memjit/{__version__}"
+    protocol_version = "HTTP/1.1"
+
+    def do_GET(self) -> None:
+        if self.path.rstrip("/") == "/v1/health":
+            self._send(HTTPStatus.OK, self.server.state.health())
+        else:
+            self._send_error(
+                ApiError(HTTPStatus.NOT_FOUND, f"no such path {self.path}", "NotFound")
+            )
+
+    def do_POST(self) -> None:
+        try:
+            capability = self._capability()
+            data = self._body()
+            self._send(HTTPStatus.OK, self._serve(capability, data))
+        except ApiError as exc:
+            self._send_error(exc)
+
+    def _capability(self) -> str:
+        if not self.path.startswith(REQUESTS_PATH):
+            raise ApiError(HTTPStatus.NOT_FOUND, f"no such path {self.path}", "NotFound")
+        capability = self.path[len(REQUESTS_PATH) :].rstrip("/")
+        try:
+            task_for(capability)
+        except UnknownCapability as exc:
+            raise ApiError(HTTPStatus.NOT_FOUND, str(exc), type(exc).__name__) from None
+        return capability
+
+    def _body(self) -> bytes:
+        length = self.headers.get("Content-Length")
+        if length is None or not length.isdigit():
+            raise ApiError(
+                HTTPStatus.LENGTH_REQUIRED, "the request needs a Content-Length", "BadRequest"
+            )
+        size = int(length)
+        if size > MAX_BODY:
+            self.close_connection = True  # the body stays unread
+            raise ApiError(
+                HTTPStatus.REQUEST_ENTITY_TOO_LARGE,
+                f"body of {size} bytes exceeds {MAX_BODY}",
+                "BadRequest",
+            )
+        return self.rfile.read(size)
+
+    def _serve(self, capability: str, data: bytes) -> dict[str, Any]:
+        state = self.server.state
+        with state.lock:
+            try:
+                result = state.engine.serve(capability, data)
+            except MemJitError as exc:
+                state.rounds_failed += isinstance(exc, RoundFailed)
+                log.warning("request for %s failed: %s", capability, exc)
+                raise ApiError(status_for(exc), str(exc), type(exc).__name__) from None
+            except Exception as exc:  # a bug must not take the node down
+                state.rounds_failed += 1
+                log.exception("request for %s failed unexpectedly", capability)
+                raise ApiError(
+                    HTTPStatus.INTERNAL_SERVER_ERROR, f"internal error: {exc}", type(exc).__name__
+                ) from None
+            state.rounds_served += 1
+        log.info("round %d served %s", result.round_id, capability)
+        return result.to_json()
+
+    def _send_error(self, exc: ApiError) -> None:
+        self._send(exc.status, {"error": str(exc), "kind": exc.kind})
+
+    def _send(self, status: HTTPStatus, body: dict[str, Any]) -> None:
+        payload = json.dumps(body).encode() + b"\n"
+        self.send_response(status)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(payload)))
+        self.end_headers()
+        self.wfile.write(payload)
+
+    def log_message(self, format: str, *args: Any) -> None:
+        log.info("%s %s", self.address_string(), format % args)
+
+
+class NodeServer(ThreadingHTTPServer):
+    daemon_threads = True
+
+    def __init__(self, address: tuple[str, int], engine: JITEngine) -> None:
+        super().__init__(address, NodeHandler)
+        self.state = NodeState(engine)
+
+    @property
+    def url(self) -> str:
+        host, port = self.server_address[:2]
+        return f"http://{host!s}:{port}"
+
+
+def serve_node(server: NodeServer) -> None:
+    """Serve until :meth:`NodeServer.shutdown`; a round in flight is finished first."""
+    try:
+        server.serve_forever(poll_interval=0.2)
+    finally:
+        with server.state.lock:  # wait for the round in flight
+            server.server_close()
