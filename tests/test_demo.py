@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import json
+from xml.etree import ElementTree
 
+from protocol.cli.leaderboard_plot import net_series, render_leaderboard_svg
 from tests.helpers import memjit
 
 CLASSIFIERS = {"small-mlp", "logistic-regression", "nearest-centroid"}
@@ -46,11 +48,33 @@ def test_demo_runs_rounds_on_the_embedded_chain():
     check_summary(summary, 3)
 
 
-def test_demo_prints_rounds_and_the_leaderboard():
-    result = memjit("demo", "--rounds", "2", "--seed", "1")
+def test_demo_prints_rounds_and_the_leaderboard_and_draws_it(tmp_path):
+    picture = tmp_path / "board.svg"
+    result = memjit("demo", "--rounds", "2", "--seed", "1", "--svg", str(picture))
     assert result.returncode == 0, result.stderr
     assert "leaderboard" in result.stdout and "round 2:" in result.stdout
     assert "INSECURE" in result.stdout
+    svg = ElementTree.parse(picture).getroot()  # well-formed XML
+    lines = svg.findall("{http://www.w3.org/2000/svg}polyline")
+    assert len(lines) == len(CLASSIFIERS | USELESS)  # one per worker
+    assert all(len(line.get("points", "").split()) == 3 for line in lines)  # rounds 0, 1, 2
+
+
+def test_the_leaderboard_picture_follows_each_worker_round_by_round():
+    swt = 10**18
+    summary = {
+        "leaderboard": [{"name": "good", "status": "active"}, {"name": "bad", "status": "terminated"}],
+        "rounds": [
+            {"workers": [{"name": "good", "reward_wei": str(10 * swt), "slashed_wei": "0"}]},
+            {"workers": [
+                {"name": "good", "reward_wei": str(5 * swt), "slashed_wei": "0"},
+                {"name": "bad", "reward_wei": "0", "slashed_wei": str(20 * swt)},
+            ]},
+        ],
+    }  # fmt: skip
+    assert net_series(summary) == {"good": [0.0, 10.0, 15.0], "bad": [0.0, 0.0, -20.0]}
+    svg = render_leaderboard_svg(summary)
+    assert "good +15.0 (active)" in svg and "bad -20.0 (terminated)" in svg
 
 
 def test_demo_runs_against_anvil(anvil):

@@ -24,12 +24,14 @@ import click
 from rich.table import Table
 
 from oracle.datasets import load_digits_test
+from oracle.files import PUBLIC_MODE, write_atomic
 from oracle.prover import load_dev_keys
 from protocol.chain.connection import Chain
 from protocol.chain.contracts import MemJitContracts
 from protocol.chain.deployment import DeployConfig, deploy_memjit, verifier_artifact
 from protocol.chain.signers import devnet_signer
 from protocol.cli.context import connect_chain, json_option, load_settings, rpc_option
+from protocol.cli.leaderboard_plot import render_leaderboard_svg
 from protocol.cli.output import console, print_json, short
 from protocol.engine import JITEngine, Journal, RequestResult
 from protocol.errors import ConfigError
@@ -75,8 +77,17 @@ OWNERS = {1: "bob", 2: "alice", 3: "mallory", 4: "trent"}
 @click.option(
     "--seed", type=int, default=None, help="Seed the requests and canaries (reproducible runs)."
 )
+@click.option(
+    "--svg",
+    "svg_path",
+    type=click.Path(path_type=Path, dir_okay=False),
+    default=None,
+    help="Also draw the leaderboard, round by round, into this SVG file.",
+)
 @json_option("a machine-readable summary")
-def demo(rpc_url: str | None, rounds: int, seed: int | None, as_json: bool) -> None:
+def demo(
+    rpc_url: str | None, rounds: int, seed: int | None, svg_path: Path | None, as_json: bool
+) -> None:
     """Deploy MemJit, publish and stake example workers, and serve requests: rounds of
     competing workers, proved and settled on-chain (in-process chain unless --rpc)."""
     started = time.perf_counter()
@@ -89,6 +100,8 @@ def demo(rpc_url: str | None, rounds: int, seed: int | None, as_json: bool) -> N
     with tempfile.TemporaryDirectory(prefix="memjit-demo-") as work:
         summary = run_demo(chain, settings, Path(work), rounds, seed, quiet=as_json)
     summary["seconds"] = round(time.perf_counter() - started, 2)
+    if svg_path is not None:
+        write_atomic(svg_path, render_leaderboard_svg(summary).encode(), mode=PUBLIC_MODE)
     if as_json:
         print_json(summary)
     else:
