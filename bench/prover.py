@@ -176,7 +176,11 @@ def round_gas() -> dict[str, int]:
             chain,
             admin,
             mj.oracle.functions.closeRound(
-                round_id, ids, result.outputs_commitment, list(result.scores), (a, b, c)
+                round_id,
+                ids,
+                (inputs.request_commitment, evaluation, result.outputs_commitment),
+                list(result.scores),
+                (a, b, c),
             ),
         )
         return {"verify_proof_gas": int(verify_gas), "close_round_gas_5_workers": tx.gas_used}

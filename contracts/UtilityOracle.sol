@@ -8,7 +8,9 @@ import {Math} from "@openzeppelin/contracts/utils/math/Math.sol";
 import {ReentrancyGuardTransient} from "@openzeppelin/contracts/utils/ReentrancyGuardTransient.sol";
 import {IGroth16Verifier} from "./interfaces/IGroth16Verifier.sol";
 import {ISWT} from "./interfaces/ISWT.sol";
-import {IUtilityOracle, Groth16Proof, OracleParams, Round, RoundStatus} from "./interfaces/IUtilityOracle.sol";
+import {
+    IUtilityOracle, Groth16Proof, OracleParams, Round, RoundCommitments, RoundStatus
+} from "./interfaces/IUtilityOracle.sol";
 import {IWorkerRegistry, WorkerStatus} from "./interfaces/IWorkerRegistry.sol";
 
 /// @title UtilityOracle
@@ -121,10 +123,7 @@ contract UtilityOracle is IUtilityOracle, AccessControl, ReentrancyGuardTransien
             openedAt: uint40(block.timestamp),
             deadline: deadline,
             workerCount: uint8(n),
-            workersHash: keccak256(abi.encodePacked(workerIds)),
-            requestCommitment: requestCommitment,
-            evaluationCommitment: evaluationCommitment,
-            outputsCommitment: 0
+            fingerprint: fingerprint(workerIds, requestCommitment, evaluationCommitment)
         });
         emit RoundOpened(roundId, workerIds, requestCommitment, evaluationCommitment, deadline);
     }
@@ -133,27 +132,28 @@ contract UtilityOracle is IUtilityOracle, AccessControl, ReentrancyGuardTransien
     function closeRound(
         uint256 roundId,
         bytes32[] calldata workerIds,
-        uint256 outputsCommitment,
+        RoundCommitments calldata commitments,
         uint8[] calldata scores,
         Groth16Proof calldata proof
     ) external onlyRole(OPERATOR_ROLE) nonReentrant {
         Round storage r = _rounds[roundId];
         if (r.status != RoundStatus.Open) revert UtilityOracleRoundNotOpen(roundId, r.status);
         if (block.timestamp > r.deadline) revert UtilityOracleRoundExpired(roundId, r.deadline);
-        if (keccak256(abi.encodePacked(workerIds)) != r.workersHash) revert UtilityOracleWorkersMismatch(roundId);
+        if (fingerprint(workerIds, commitments.request, commitments.evaluation) != r.fingerprint) {
+            revert UtilityOracleRoundMismatch(roundId);
+        }
         if (scores.length != workerIds.length) revert UtilityOracleScoreCountMismatch(workerIds.length, scores.length);
         for (uint256 i = 0; i < scores.length; ++i) {
             if (scores[i] > 100) revert UtilityOracleScoreOutOfRange(i, scores[i]);
         }
-        _requireInField(outputsCommitment);
+        _requireInField(commitments.outputs);
         if (address(_verifier) == address(0)) revert UtilityOracleNoVerifier();
-        uint256[] memory signals = _publicSignals(roundId, r, outputsCommitment, scores);
+        uint256[] memory signals = _publicSignals(roundId, commitments, scores);
         if (!_verifier.verifyProof(proof.a, proof.b, proof.c, signals)) revert UtilityOracleInvalidProof(roundId);
 
         // Effects before any state-changing call: the round can never be settled twice.
         r.status = RoundStatus.Closed;
-        r.outputsCommitment = outputsCommitment;
-        emit RoundClosed(roundId, outputsCommitment, scores);
+        emit RoundClosed(roundId, commitments.outputs, scores);
 
         _settle(roundId, workerIds, scores);
     }
@@ -174,12 +174,21 @@ contract UtilityOracle is IUtilityOracle, AccessControl, ReentrancyGuardTransien
     //////////////////////////////////////////////////////////////*/
 
     /// @inheritdoc IUtilityOracle
-    function publicSignals(uint256 roundId, uint256 outputsCommitment, uint8[] calldata scores)
+    function publicSignals(uint256 roundId, RoundCommitments calldata commitments, uint8[] calldata scores)
         external
         view
         returns (uint256[] memory)
     {
-        return _publicSignals(roundId, _rounds[roundId], outputsCommitment, scores);
+        return _publicSignals(roundId, commitments, scores);
+    }
+
+    /// @inheritdoc IUtilityOracle
+    function fingerprint(bytes32[] calldata workerIds, uint256 requestCommitment, uint256 evaluationCommitment)
+        public
+        pure
+        returns (bytes32)
+    {
+        return keccak256(abi.encodePacked(requestCommitment, evaluationCommitment, workerIds));
     }
 
     /// @inheritdoc IUtilityOracle
@@ -356,7 +365,7 @@ contract UtilityOracle is IUtilityOracle, AccessControl, ReentrancyGuardTransien
     /// zeros...]: as many entries as the verifier expects (without a verifier, one score slot
     /// per allowed worker). In closeRound the scores always fit: a round holds at most
     /// maxWorkersPerRound workers, which _setParams keeps within the verifier's slots.
-    function _publicSignals(uint256 roundId, Round storage r, uint256 outputsCommitment, uint8[] calldata scores)
+    function _publicSignals(uint256 roundId, RoundCommitments calldata commitments, uint8[] calldata scores)
         private
         view
         returns (uint256[] memory signals)
@@ -367,9 +376,9 @@ contract UtilityOracle is IUtilityOracle, AccessControl, ReentrancyGuardTransien
         if (scores.length > slots) revert UtilityOracleBadWorkerCount(scores.length, slots);
         signals = new uint256[](count); // zeroed: the padding after the scores
         signals[0] = roundId;
-        signals[1] = r.requestCommitment;
-        signals[2] = r.evaluationCommitment;
-        signals[3] = outputsCommitment;
+        signals[1] = commitments.request;
+        signals[2] = commitments.evaluation;
+        signals[3] = commitments.outputs;
         for (uint256 i = 0; i < scores.length; ++i) {
             signals[SIGNALS_BEFORE_SCORES + i] = scores[i];
         }

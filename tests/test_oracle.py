@@ -8,12 +8,12 @@ from collections.abc import Sequence
 from dataclasses import replace
 
 import pytest
-from web3 import Web3
 
 from oracle.economics import is_outlier, reward, usefulness_after
 from protocol.chain.contracts import MemJitContracts, RoundStatus, WorkerStatus
 from protocol.chain.deployment import deploy_memjit
 from protocol.chain.transactions import TxResult, call, transact
+from protocol.engine.engine import round_fingerprint
 from protocol.errors import ContractReverted
 from tests.conftest import TEST_CONFIG, World
 from tests.helpers import (
@@ -27,6 +27,7 @@ from tests.helpers import (
 
 CAP = "digits-8x8"
 REQUEST, EVALUATION, OUTPUTS = 111, 222, 333
+COMMITMENTS = (REQUEST, EVALUATION, OUTPUTS)
 
 
 def register(world: World, count: int, stake: int = 200 * SWT) -> list[bytes]:
@@ -59,13 +60,13 @@ def close_round(
     oracle = world.mj.oracle.functions
     signals = call(
         world.chain,
-        oracle.publicSignals(proof_for or round_id, OUTPUTS, list(proof_scores or scores)),
+        oracle.publicSignals(proof_for or round_id, COMMITMENTS, list(proof_scores or scores)),
     )
     a, b, c = fake_proof(signals)
     return transact(
         world.chain,
         world.admin,
-        oracle.closeRound(round_id, list(ids), OUTPUTS, list(scores), (a, b, c)),
+        oracle.closeRound(round_id, list(ids), COMMITMENTS, list(scores), (a, b, c)),
     )
 
 
@@ -87,8 +88,14 @@ def test_open_round_records_commitments_and_deadline(world: World):
     stored = call(world.chain, world.mj.oracle.functions.round(round_id))
     assert RoundStatus(stored[0]) == RoundStatus.OPEN
     assert stored[2] == stored[1] + TEST_CONFIG.round_timeout_s
-    assert (stored[3], stored[5], stored[6]) == (3, REQUEST, EVALUATION)
-    assert bytes(stored[4]) == Web3.keccak(b"".join(ids))
+    assert stored[3] == 3
+    fingerprint = round_fingerprint(ids, REQUEST, EVALUATION)  # the engine's, for recovery
+    assert bytes(stored[4]) == fingerprint
+    assert (
+        bytes(call(world.chain, world.mj.oracle.functions.fingerprint(ids, REQUEST, EVALUATION)))
+        == fingerprint
+    )
+    assert len(stored) == 5  # two slots: the commitments themselves are only in the event
 
 
 def test_open_round_validates_its_workers(world: World):
@@ -224,7 +231,9 @@ def test_tampered_scores_or_a_wrong_proof_are_rejected(world: World):
     oracle = world.mj.oracle.functions
     with pytest.raises(ContractReverted, match="UtilityOracleInvalidProof"):
         bad = ([1, 0], [[0, 0], [0, 0]], [0, 0])
-        transact(world.chain, world.admin, oracle.closeRound(round_id, ids, OUTPUTS, [50, 60], bad))
+        transact(
+            world.chain, world.admin, oracle.closeRound(round_id, ids, COMMITMENTS, [50, 60], bad)
+        )
     close_round(world, round_id, ids, [50, 60])  # the honest proof still works
 
 
@@ -240,8 +249,14 @@ def test_a_proof_for_one_round_cannot_close_another(world: World):
 def test_close_checks_workers_scores_and_field(world: World):
     ids = register(world, 3)
     round_id = open_round(world, ids)
-    with pytest.raises(ContractReverted, match="UtilityOracleWorkersMismatch"):
+    with pytest.raises(ContractReverted, match="UtilityOracleRoundMismatch"):
         close_round(world, round_id, [ids[1], ids[0], ids[2]], [1, 2, 3])
+    oracle = world.mj.oracle.functions
+    for wrong in ((REQUEST + 1, EVALUATION, OUTPUTS), (REQUEST, EVALUATION + 1, OUTPUTS)):
+        signals = call(world.chain, oracle.publicSignals(round_id, wrong, [1, 2, 3]))
+        with pytest.raises(ContractReverted, match="UtilityOracleRoundMismatch"):
+            fn = oracle.closeRound(round_id, ids, wrong, [1, 2, 3], fake_proof(signals))
+            transact(world.chain, world.admin, fn)
     with pytest.raises(ContractReverted, match="UtilityOracleScoreCountMismatch"):
         close_round(world, round_id, ids, [1, 2])
     with pytest.raises(ContractReverted, match="UtilityOracleScoreOutOfRange"):
@@ -290,10 +305,12 @@ def test_close_without_a_verifier_is_refused(world: World):
     transact(chain, module_world.admin, oracle.openRound([wid], REQUEST, EVALUATION))
     with pytest.raises(ContractReverted, match="UtilityOracleNoVerifier"):
         transact(
-            chain, module_world.admin, oracle.closeRound(1, [wid], OUTPUTS, [50], fake_proof([1]))
+            chain,
+            module_world.admin,
+            oracle.closeRound(1, [wid], COMMITMENTS, [50], fake_proof([1])),
         )
     # Without a verifier the signals still have one slot per allowed worker.
-    signals = call(chain, oracle.publicSignals(1, OUTPUTS, [50]))
+    signals = call(chain, oracle.publicSignals(1, COMMITMENTS, [50]))
     assert signals == [1, REQUEST, EVALUATION, OUTPUTS, 50] + [0] * (
         TEST_CONFIG.max_workers_per_round - 1
     )
@@ -306,7 +323,7 @@ def test_public_signals_are_padded_to_the_verifiers_input_count(world: World) ->
     ids = register(world, 2)
     round_id = open_round(world, ids)
     signals = call(
-        world.chain, world.mj.oracle.functions.publicSignals(round_id, OUTPUTS, [70, 30])
+        world.chain, world.mj.oracle.functions.publicSignals(round_id, COMMITMENTS, [70, 30])
     )
     assert signals == [round_id, REQUEST, EVALUATION, OUTPUTS, 70, 30, 0, 0, 0]
     assert len(signals) == DEFAULT_PUBLIC_INPUTS
@@ -317,7 +334,7 @@ def test_public_signals_are_padded_to_the_verifiers_input_count(world: World) ->
 def test_public_signals_refuse_more_scores_than_slots(world: World) -> None:
     oracle = world.mj.oracle.functions
     with pytest.raises(ContractReverted) as err:
-        call(world.chain, oracle.publicSignals(1, OUTPUTS, [1, 2, 3, 4, 5, 6]))
+        call(world.chain, oracle.publicSignals(1, COMMITMENTS, [1, 2, 3, 4, 5, 6]))
     assert (err.value.name, err.value.error_args) == (
         "UtilityOracleBadWorkerCount",
         {"count": 6, "max": 5},
@@ -352,7 +369,7 @@ def test_the_oracle_needs_a_score_slot_per_allowed_worker(
         return
     deployed = deploy_memjit(world.chain, world.admin, config, verifier=verifier.address)
     oracle = MemJitContracts(world.chain, deployed.deployment).oracle.functions
-    assert call(world.chain, oracle.publicSignals(1, OUTPUTS, [7])) == [1, 0, 0, OUTPUTS, 7, 0]
+    assert call(world.chain, oracle.publicSignals(1, COMMITMENTS, [7])) == [1, *COMMITMENTS, 7, 0]
     with pytest.raises(ContractReverted, match="UtilityOracleInvalidParameter"):
         params = list(call(world.chain, oracle.params()))
         params[3] = max_workers + 1

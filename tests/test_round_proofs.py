@@ -112,7 +112,11 @@ def close(
     fn = w.mj.oracle.functions.closeRound(
         round_id,
         w.ids,
-        result.outputs_commitment if outputs_commitment is None else outputs_commitment,
+        (
+            REQUEST,
+            w.evaluation.commitment(),
+            result.outputs_commitment if outputs_commitment is None else outputs_commitment,
+        ),
         list(result.scores[: len(w.ids)]) if scores is None else scores,
         proof_to_calldata(proof or result.proof),
     )

@@ -347,19 +347,22 @@ def test_the_oracle_closes_a_round_with_the_generated_verifier(
     transact(chain, admin, oracle.openRound(ids, 111, 222))
     round_id = call(chain, oracle.lastRoundId())
     scores = [80, 55]
-    signals = call(chain, oracle.publicSignals(round_id, 333, scores))
+    signals = call(chain, oracle.publicSignals(round_id, (111, 222, 333), scores))
     assert len(signals) == N_PUBLIC
     proof = proof_to_calldata(setup.trapdoor.prove(signals, setup.rng))
     forged = proof_to_calldata(setup.trapdoor.prove([*signals[:4], 100, 55, 0, 0, 0], setup.rng))
     # Estimated: estimation stops at the first reverting run, and decodes the error.
     with pytest.raises(ContractReverted) as err:
-        transact(chain, admin, oracle.closeRound(round_id, ids, 333, scores, forged))
+        transact(chain, admin, oracle.closeRound(round_id, ids, (111, 222, 333), scores, forged))
     assert (err.value.name, err.value.error_args) == (
         "UtilityOracleInvalidProof",
         {"roundId": round_id},
     )
     closed = transact(
-        chain, admin, oracle.closeRound(round_id, ids, 333, scores, proof), gas=GAS_LIMIT
+        chain,
+        admin,
+        oracle.closeRound(round_id, ids, (111, 222, 333), scores, proof),
+        gas=GAS_LIMIT,
     )
     print(f"closeRound, 2 workers, generated verifier: {closed.gas_used} gas")
     assert call(chain, oracle.round(round_id))[0] == RoundStatus.CLOSED

@@ -11,18 +11,26 @@ enum RoundStatus {
     Abandoned
 }
 
-/// @notice A round as stored: the worker list is kept as a hash (its ids are in the
-/// RoundOpened event and must be passed again to close), which saves ~20k gas per worker.
+/// @notice A round as stored: two slots. What it was opened over (its workers and
+/// commitments) is kept as one hash, the data itself is in the RoundOpened event and is passed
+/// again to close; the outputs commitment is only in RoundClosed. Storing them instead would
+/// cost ~22k gas per value (~20k more per worker for the list).
 struct Round {
     RoundStatus status;
     uint40 openedAt;
     /// The round must be closed by this time; after it, it can only be abandoned.
     uint40 deadline;
     uint8 workerCount;
-    bytes32 workersHash;
-    uint256 requestCommitment;
-    uint256 evaluationCommitment;
-    uint256 outputsCommitment;
+    /// keccak256(abi.encodePacked(requestCommitment, evaluationCommitment, workerIds)).
+    bytes32 fingerprint;
+}
+
+/// @notice The commitments a round is closed with: the two it was opened with, and the
+/// outputs commitment (Poseidon of the workers' canary outputs), new at close.
+struct RoundCommitments {
+    uint256 request;
+    uint256 evaluation;
+    uint256 outputs;
 }
 
 /// @notice A Groth16 proof over BN254, coordinates as the verifier expects them.
@@ -82,8 +90,9 @@ interface IUtilityOracle {
     error UtilityOracleRoundExpired(uint256 roundId, uint256 deadline);
     /// @notice Only an operator may abandon round `roundId` before `deadline`.
     error UtilityOracleRoundNotExpired(uint256 roundId, uint256 deadline);
-    /// @notice The worker ids given do not match the ones round `roundId` was opened with.
-    error UtilityOracleWorkersMismatch(uint256 roundId);
+    /// @notice The worker ids or commitments given are not the ones round `roundId` was
+    /// opened with.
+    error UtilityOracleRoundMismatch(uint256 roundId);
     /// @notice `expected` scores are needed (one per worker), `actual` were given.
     error UtilityOracleScoreCountMismatch(uint256 expected, uint256 actual);
     /// @notice Score number `index` is `score`; scores are 0-100.
@@ -125,11 +134,13 @@ interface IUtilityOracle {
         returns (uint256 roundId);
 
     /// @notice Closes round `roundId` with the workers' `scores` and a proof of them; records
-    /// scores, mints rewards, slashes and terminates. Only an operator; exactly once.
+    /// scores, mints rewards, slashes and terminates. `workerIds` and the request and
+    /// evaluation commitments must be those the round was opened with. Only an operator;
+    /// exactly once.
     function closeRound(
         uint256 roundId,
         bytes32[] calldata workerIds,
-        uint256 outputsCommitment,
+        RoundCommitments calldata commitments,
         uint8[] calldata scores,
         Groth16Proof calldata proof
     ) external;
@@ -139,13 +150,19 @@ interface IUtilityOracle {
     function abandonRound(uint256 roundId) external;
 
     /// @notice The public signals a proof for closing `roundId` must carry: round id, request
-    /// commitment, evaluation commitment, `outputsCommitment`, `scores`, then zeros, in all the
+    /// commitment, evaluation commitment, outputs commitment, `scores`, then zeros, in all the
     /// verifier's publicInputCount() entries (4 + maxWorkersPerRound without a verifier).
     /// Reverts with UtilityOracleBadWorkerCount when `scores` do not fit.
-    function publicSignals(uint256 roundId, uint256 outputsCommitment, uint8[] calldata scores)
+    function publicSignals(uint256 roundId, RoundCommitments calldata commitments, uint8[] calldata scores)
         external
         view
         returns (uint256[] memory);
+
+    /// @notice The fingerprint a round opened over `workerIds` with these commitments stores.
+    function fingerprint(bytes32[] calldata workerIds, uint256 requestCommitment, uint256 evaluationCommitment)
+        external
+        pure
+        returns (bytes32);
 
     /// @notice The reward a worker with `score` earns after `secondsSinceLastUse` idle:
     /// baseRate * score * 86400 / (86400 + secondsSinceLastUse), rounded down; this is exactly

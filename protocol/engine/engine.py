@@ -207,7 +207,7 @@ class JITEngine:
     # -- steps -------------------------------------------------------------------------------
 
     def _open(self, record: RoundRecord) -> TxResult:
-        evaluation = int(record.evaluation["commitment"])
+        evaluation = record.evaluation_commitment
         fn = self.mj.oracle.functions.openRound(
             record.worker_id_bytes(), record.request_commitment, evaluation
         )
@@ -269,7 +269,11 @@ class JITEngine:
         fn = self.mj.oracle.functions.closeRound(
             round_id,
             record.worker_id_bytes(),
-            result.outputs_commitment,
+            (
+                record.request_commitment,
+                record.evaluation_commitment,
+                result.outputs_commitment,
+            ),
             scores,
             proof_to_calldata(result.proof),
         )
@@ -376,14 +380,27 @@ class JITEngine:
 
     def _find_round(self, record: RoundRecord) -> int | None:
         """The round a record opened, if its open transaction made it on-chain before the
-        crash: the latest rounds are searched for the record's two commitments."""
+        crash: the latest rounds are searched for the fingerprint of the record's workers and
+        commitments (unique: the evaluation commitment is salted afresh for every round)."""
         last = int(call(self.chain, self.mj.oracle.functions.lastRoundId()))
-        evaluation = int(record.evaluation["commitment"])
+        wanted = round_fingerprint(
+            record.worker_id_bytes(), record.request_commitment, record.evaluation_commitment
+        )
         for round_id in range(last, max(0, last - 64), -1):
             state: Any = call(self.chain, self.mj.oracle.functions.round(round_id))
-            if int(state[5]) == record.request_commitment and int(state[6]) == evaluation:
+            if bytes(state[4]) == wanted:
                 return round_id
         return None
+
+
+def round_fingerprint(worker_ids: Sequence[bytes], request: int, evaluation: int) -> bytes:
+    """What the UtilityOracle stores for a round: keccak256(abi.encodePacked(request
+    commitment, evaluation commitment, worker ids))."""
+    return bytes(
+        Web3.keccak(
+            request.to_bytes(32, "big") + evaluation.to_bytes(32, "big") + b"".join(worker_ids)
+        )
+    )
 
 
 def request_commitment(capability: str, batch: bytes) -> int:

@@ -46,6 +46,10 @@ class RoundRecord:
             tuple(self.user_positions),
         )
 
+    @property
+    def evaluation_commitment(self) -> int:
+        return int(self.evaluation["commitment"])
+
     def worker_id_bytes(self) -> list[bytes]:
         return [bytes.fromhex(w.removeprefix("0x")) for w in self.worker_ids]
 
