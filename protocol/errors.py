@@ -18,6 +18,8 @@ CLI above all) can catch one class and show one line::
     │   └── StoreUnavailable   the IPFS node cannot be reached
     ├── BuildError         a worker could not be built from source or weights
     ├── ProofError         a proof, key or evaluation set is malformed or does not fit
+    ├── SwarmError         talking to peers failed
+    │   └── MalformedMessage   a peer sent bytes that break the wire format
     ├── EngineError        a service request could not be served
     │   ├── UnknownCapability  no task of that name, or input that is not whole items
     │   ├── NoEligibleWorkers  no active worker has the capability
@@ -131,6 +133,14 @@ class BuildError(MemJitError):
 class ProofError(MemJitError):
     """A proof, key or evaluation set is malformed, or does not fit the circuit (wraps the
     oracle library's errors at the node's boundary)."""
+
+
+class SwarmError(MemJitError):
+    """Talking to a peer of the swarm failed."""
+
+
+class MalformedMessage(SwarmError):
+    """A peer sent bytes that break the wire format (see protocol/swarm/wire.py)."""
 
 
 class EngineError(MemJitError):
