@@ -40,9 +40,14 @@ class Cid:
     hash_function: HashFunction
     digest: bytes
 
+    @property
+    def multihash(self) -> bytes:
+        """The multihash (code, length, digest): what a Kademlia DHT keys the content by."""
+        return bytes([_MULTIHASH[self.hash_function], len(self.digest)]) + self.digest
+
     def __str__(self) -> str:
-        raw = bytes([_CID_V1, _RAW_CODEC, _MULTIHASH[self.hash_function], len(self.digest)])
-        return "b" + base64.b32encode(raw + self.digest).decode("ascii").lower().rstrip("=")
+        raw = bytes([_CID_V1, _RAW_CODEC]) + self.multihash
+        return "b" + base64.b32encode(raw).decode("ascii").lower().rstrip("=")
 
 
 def digest(data: bytes, hash_function: HashFunction = "sha2-256") -> bytes:

@@ -7,7 +7,14 @@ from hypothesis import given
 from hypothesis import strategies as st
 from multiformats import CID, multihash
 
-from protocol.cid import MAX_BLOCK_BYTES, check_size, cid_for, parse_cid, verify_content
+from protocol.cid import (
+    MAX_BLOCK_BYTES,
+    HashFunction,
+    check_size,
+    cid_for,
+    parse_cid,
+    verify_content,
+)
 from protocol.errors import BadCid, ContentMismatch, ContentTooLarge
 
 
@@ -52,3 +59,10 @@ def test_content_larger_than_one_ipfs_block_is_refused():
     check_size(bytes(MAX_BLOCK_BYTES))
     with pytest.raises(ContentTooLarge, match="262144"):
         check_size(bytes(MAX_BLOCK_BYTES + 1))
+
+
+@pytest.mark.parametrize("hash_function", ["sha2-256", "blake3"])
+def test_the_multihash_is_the_reference_one(hash_function: HashFunction) -> None:
+    data = b"a module"
+    reference = multihash.digest(data, hash_function, size=32)
+    assert parse_cid(cid_for(data, hash_function)).multihash == bytes(reference)

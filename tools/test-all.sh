@@ -7,7 +7,7 @@ cd "$(dirname "$0")/.."
 
 step() { printf '\n==> %s\n' "$*"; }
 
-step "system packages (Node.js for solc-js, anvil and js-ipfs; clang + lld for C workers)"
+step "system packages (Node.js for solc-js, anvil and js-ipfs; clang + lld for C workers; gcc + GMP for py-libp2p)"
 missing=()
 command -v node >/dev/null 2>&1 || missing+=(nodejs)
 command -v npm >/dev/null 2>&1 || missing+=(npm)
@@ -17,6 +17,13 @@ command -v wasm-ld >/dev/null 2>&1 || missing+=(lld)
 compgen -G '/usr/lib/llvm-*/lib/clang/*/lib/wasi/libclang_rt.builtins-wasm32.a' >/dev/null ||
     missing+=(libclang-rt-14-dev-wasm32)
 [ -f /usr/lib/wasm32-wasi/libc.a ] || missing+=(wasi-libc)
+# py-libp2p (the swarm) builds fastecdsa from source: a C compiler and GMP's headers.
+command -v gcc >/dev/null 2>&1 || missing+=(gcc)
+compgen -G '/usr/include/*gmp.h' >/dev/null || compgen -G '/usr/include/*/gmp.h' >/dev/null ||
+    missing+=(libgmp-dev)
+python3 -c 'import os, sys, sysconfig
+sys.exit(not os.path.exists(os.path.join(sysconfig.get_paths()["include"], "Python.h")))' ||
+    missing+=(python3-dev)
 if ((${#missing[@]})); then
     sudo=""
     [ "$(id -u)" -eq 0 ] || sudo="sudo"

@@ -1,0 +1,17 @@
+"""DHT keys: what a node announces, as CIDs.
+
+py-libp2p's ``provide``/``find_providers`` read a key string as a CID, else hex, else UTF-8,
+so a capability named ``cafe`` would be taken for two hex bytes. Every key is therefore a CID:
+a module's own CID, or for a capability the CID of ``memjit/capability/<name>``.
+"""
+
+from __future__ import annotations
+
+from protocol.cid import cid_for
+
+CAPABILITY_PREFIX = b"memjit/capability/"
+
+
+def capability_key(capability: str) -> str:
+    """The DHT key under which nodes that serve ``capability`` are providers."""
+    return cid_for(CAPABILITY_PREFIX + capability.encode())
