@@ -14,7 +14,7 @@ import pytest
 
 from protocol.chain.contracts import RoundStatus
 from protocol.chain.transactions import call
-from protocol.cli.request_cmds import open_engine
+from protocol.cli.engine_context import EngineOptions, open_engine
 from protocol.errors import RpcUnavailable
 
 
@@ -78,7 +78,7 @@ def test_an_rpc_lost_mid_round_loses_nothing_and_recovery_closes_the_round(netwo
     relay = Relay((host, int(port)))
     staked_before = mj.total_staked()
     try:
-        with open_engine(relay.url, None, 0, None) as engine:
+        with open_engine(EngineOptions(rpc_url=relay.url)) as engine:
             run = engine.runtime.run
 
             def run_then_lose_the_rpc(*args: Any, **kwargs: Any) -> Any:
@@ -94,7 +94,7 @@ def test_an_rpc_lost_mid_round_loses_nothing_and_recovery_closes_the_round(netwo
         assert mj.total_staked() == staked_before  # nothing settled, nothing lost
 
         relay.restore()
-        with open_engine(relay.url, None, 0, None) as engine:
+        with open_engine(EngineOptions(rpc_url=relay.url)) as engine:
             assert engine.recover() == [(1, "resumed and closed")]
             assert engine.recover() == []
         assert RoundStatus(call(mj.chain, mj.oracle.functions.round(1))[0]) == RoundStatus.CLOSED

@@ -17,6 +17,8 @@ from protocol.settings import Settings
 
 F = TypeVar("F", bound=Callable[..., Any])
 
+RPC_HELP = "JSON-RPC endpoint [default: the configured one, http://127.0.0.1:8545]."
+
 
 def rpc_option(help_text: str) -> Callable[[F], F]:
     return click.option("--rpc", "rpc_url", metavar="URL", default=None, help=help_text)

@@ -5,15 +5,12 @@ from __future__ import annotations
 import signal
 import sys
 import threading
-from pathlib import Path
 from types import FrameType
 
 import click
 
-from protocol.cli.context import rpc_option, signer_options, store_options
-from protocol.cli.oracle_cmds import keys_option
+from protocol.cli.engine_context import EngineOptions, engine_options, open_engine
 from protocol.cli.output import console
-from protocol.cli.request_cmds import RPC_HELP, open_engine
 from protocol.errors import ConfigError
 from protocol.node import NodeServer, serve_node
 
@@ -34,29 +31,17 @@ def node() -> None:
     show_default=True,
     help="Port to listen on; 0 picks a free one (printed at start).",
 )
-@rpc_option(RPC_HELP)
-@signer_options
-@keys_option
-@store_options
-def node_start(
-    host: str,
-    port: int,
-    rpc_url: str | None,
-    keystore: Path | None,
-    account_index: int,
-    keys_dir: Path | None,
-    store: str | None,
-    ipfs_api: str | None,
-) -> None:
+@engine_options
+def node_start(host: str, port: int, engine: EngineOptions) -> None:
     """Serve requests until SIGINT or SIGTERM, as the oracle operator of the recorded
     deployment. Rounds an earlier run left open are first resumed or abandoned (as `memjit
     round recover` does). API: GET /v1/health; POST /v1/requests/CAPABILITY with the items as
     the body, answered with the result and receipt as `memjit request --json` prints them."""
-    with open_engine(rpc_url, keystore, account_index, keys_dir, store, ipfs_api) as engine:
-        for round_id, what in engine.recover():
+    with open_engine(engine) as jit:
+        for round_id, what in jit.recover():
             console.print(f"recovered round {round_id}: {what}", highlight=False)
         try:
-            server = NodeServer((host, port), engine)
+            server = NodeServer((host, port), jit)
         except OSError as exc:
             raise ConfigError(f"cannot listen on {host}:{port}: {exc.strerror or exc}") from None
 
@@ -66,10 +51,10 @@ def node_start(
 
         signal.signal(signal.SIGTERM, stop)
         signal.signal(signal.SIGINT, stop)
-        mj = engine.mj
+        mj = jit.mj
         console.print(
             f"node serving on {server.url} (chain {mj.chain.chain_id}, oracle {mj.oracle.address}, "
-            f"operator {engine.operator.address})",
+            f"operator {jit.operator.address})",
             highlight=False,
             soft_wrap=True,
         )

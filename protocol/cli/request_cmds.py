@@ -3,54 +3,16 @@ oracle operator's side: pending rounds, recovery after a crash)."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 import click
 from rich.table import Table
 
-from protocol.chain.contracts import MemJitContracts
-from protocol.chain.deployment import load_deployment
-from protocol.cli.context import (
-    connect_chain,
-    input_option,
-    json_option,
-    load_settings,
-    read_input,
-    rpc_option,
-    signer_for,
-    signer_options,
-    store_options,
-)
-from protocol.cli.oracle_cmds import keys_option, open_keys
+from protocol.cli.context import input_option, json_option, read_input
+from protocol.cli.engine_context import EngineOptions, engine_options, open_engine
 from protocol.cli.output import console, print_json, short
-from protocol.engine import JITEngine, Journal
 from protocol.node.client import request_from_node
-from protocol.runtime import WorkerRuntime
-
-RPC_HELP = "JSON-RPC endpoint [default: the configured one, http://127.0.0.1:8545]."
-
-
-@contextmanager
-def open_engine(
-    rpc_url: str | None,
-    keystore: Path | None,
-    account_index: int,
-    keys_dir: Path | None,
-    store: str | None = None,
-    ipfs_api: str | None = None,
-) -> Iterator[JITEngine]:
-    """The engine of this node: the recorded deployment, the operator's key, the configured
-    store and cache, the oracle keys, and a journal per chain and oracle."""
-    settings = load_settings(store=store, ipfs_api=ipfs_api)
-    chain = connect_chain(settings, rpc_url, embedded_default=False)
-    mj = MemJitContracts(chain, load_deployment(settings.deployments_file, chain))
-    operator = signer_for(chain, keystore, account_index)
-    journal = Journal(settings.home / "rounds" / f"{chain.chain_id}-{mj.oracle.address}")
-    with WorkerRuntime.from_settings(settings) as runtime:
-        yield JITEngine(mj, operator, runtime, open_keys(keys_dir), journal)
 
 
 @click.command()
@@ -63,22 +25,10 @@ def open_engine(
     default=None,
     help="Send the request to a running node (`memjit node start`) instead of serving it here.",
 )
-@rpc_option(RPC_HELP)
-@signer_options
-@keys_option
-@store_options
+@engine_options
 @json_option("the result and receipt")
 def request(
-    capability: str,
-    input_file: Path,
-    node_url: str | None,
-    rpc_url: str | None,
-    keystore: Path | None,
-    account_index: int,
-    keys_dir: Path | None,
-    store: str | None,
-    ipfs_api: str | None,
-    as_json: bool,
+    capability: str, input_file: Path, node_url: str | None, engine: EngineOptions, as_json: bool
 ) -> None:
     """Send a service request: the best workers for CAPABILITY answer the items in a round
     that is proved and settled on-chain. Served in this process (the signer must hold the
@@ -88,8 +38,8 @@ def request(
         if node_url is not None:
             result = request_from_node(node_url, capability, data)
         else:
-            with open_engine(rpc_url, keystore, account_index, keys_dir, store, ipfs_api) as engine:
-                result = engine.serve(capability, data).to_json()
+            with open_engine(engine) as jit:
+                result = jit.serve(capability, data).to_json()
     if as_json:
         print_json(result)
     else:
@@ -127,24 +77,13 @@ def round_group() -> None:
 
 
 @round_group.command("recover")
-@rpc_option(RPC_HELP)
-@signer_options
-@keys_option
-@store_options
+@engine_options
 @json_option("what happened to each round")
-def round_recover(
-    rpc_url: str | None,
-    keystore: Path | None,
-    account_index: int,
-    keys_dir: Path | None,
-    store: str | None,
-    ipfs_api: str | None,
-    as_json: bool,
-) -> None:
+def round_recover(engine: EngineOptions, as_json: bool) -> None:
     """Finish or abandon the rounds an interrupted node left open, as the chain says they
     stand: still open and in time → executed, proved and closed; expired → abandoned."""
-    with open_engine(rpc_url, keystore, account_index, keys_dir, store, ipfs_api) as engine:
-        outcomes = engine.recover()
+    with open_engine(engine) as jit:
+        outcomes = jit.recover()
     if as_json:
         print_json([{"round_id": r, "outcome": what} for r, what in outcomes])
         return

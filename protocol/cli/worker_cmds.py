@@ -14,6 +14,7 @@ from rich.table import Table
 from protocol.chain.contracts import MemJitContracts, WorkerStatus
 from protocol.chain.deployment import load_deployment
 from protocol.cli.context import (
+    RPC_HELP,
     connect_chain,
     json_option,
     load_settings,
@@ -24,8 +25,6 @@ from protocol.cli.context import (
 from protocol.cli.output import console, parse_amount, print_json
 from protocol.errors import ConfigError
 from protocol.units import format_swt
-
-RPC_HELP = "JSON-RPC endpoint [default: the configured one, http://127.0.0.1:8545]."
 
 
 def _contracts(rpc_url: str | None) -> MemJitContracts:

@@ -1,0 +1,74 @@
+"""What a command that runs the engine needs: the chain, the operator's key, the oracle keys
+and the content store, given as one set of options and opened as one engine."""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from protocol.chain.contracts import MemJitContracts
+from protocol.chain.deployment import load_deployment
+from protocol.cli.context import (
+    RPC_HELP,
+    connect_chain,
+    load_settings,
+    rpc_option,
+    signer_for,
+    signer_options,
+    store_options,
+)
+from protocol.cli.oracle_cmds import keys_option, open_keys
+from protocol.engine import JITEngine, Journal
+from protocol.runtime import WorkerRuntime
+
+
+@dataclass(frozen=True)
+class EngineOptions:
+    """``--rpc``, ``--keystore``/``--account``, ``--keys``, ``--store``/``--ipfs-api``."""
+
+    rpc_url: str | None = None
+    keystore: Path | None = None
+    account_index: int = 0
+    keys_dir: Path | None = None
+    store: str | None = None
+    ipfs_api: str | None = None
+
+
+def engine_options(func: Callable[..., Any]) -> Callable[..., Any]:
+    """The engine's options on a command, passed to it as one ``engine: EngineOptions``."""
+
+    @functools.wraps(func)
+    def command(
+        *args: Any,
+        rpc_url: str | None,
+        keystore: Path | None,
+        account_index: int,
+        keys_dir: Path | None,
+        store: str | None,
+        ipfs_api: str | None,
+        **kwargs: Any,
+    ) -> Any:
+        options = EngineOptions(rpc_url, keystore, account_index, keys_dir, store, ipfs_api)
+        return func(*args, engine=options, **kwargs)
+
+    wrapped: Callable[..., Any] = command
+    for option in (store_options, keys_option, signer_options, rpc_option(RPC_HELP)):
+        wrapped = option(wrapped)
+    return wrapped
+
+
+@contextmanager
+def open_engine(options: EngineOptions) -> Iterator[JITEngine]:
+    """The engine of this node: the recorded deployment, the operator's key, the configured
+    store and cache, the oracle keys, and a journal per chain and oracle."""
+    settings = load_settings(store=options.store, ipfs_api=options.ipfs_api)
+    chain = connect_chain(settings, options.rpc_url, embedded_default=False)
+    mj = MemJitContracts(chain, load_deployment(settings.deployments_file, chain))
+    operator = signer_for(chain, options.keystore, options.account_index)
+    journal = Journal(settings.home / "rounds" / f"{chain.chain_id}-{mj.oracle.address}")
+    with WorkerRuntime.from_settings(settings) as runtime:
+        yield JITEngine(mj, operator, runtime, open_keys(options.keys_dir), journal)
