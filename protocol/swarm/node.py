@@ -52,7 +52,7 @@ class _StreamReader:
 
     def __init__(self, stream: INetStream) -> None:
         self.stream = stream
-        self.buffer = b""
+        self.buffer = bytearray()
 
     async def read_exactly(self, n: int) -> bytes:
         while len(self.buffer) < n:
@@ -63,7 +63,8 @@ class _StreamReader:
             if not chunk:
                 break
             self.buffer += chunk
-        data, self.buffer = self.buffer[:n], self.buffer[n:]
+        data = bytes(self.buffer[:n])
+        del self.buffer[:n]
         return data
 
 
@@ -122,10 +123,10 @@ class SwarmNode:
         try:
             with trio.fail_after(FETCH_TIMEOUT_S):
                 await self.host.connect(info)
-        except (Exception, trio.TooSlowError) as exc:
+        except Exception as exc:  # trio.TooSlowError, or py-libp2p's dial errors
             self.reputation.liveness(str(info.peer_id), answered=False)
             raise SwarmError(
-                f"peer {address} does not answer: {exc or type(exc).__name__}"
+                f"peer {address} does not answer: {str(exc) or type(exc).__name__}"
             ) from None
         self.reputation.liveness(str(info.peer_id), answered=True)
         await self.dht.routing_table.add_peer(info)
@@ -144,22 +145,28 @@ class SwarmNode:
 
         py-libp2p's ``find_providers`` answers from this node's own records when it has any,
         without asking the network; records of dead or lying peers would then hide the good
-        ones. So the records the closest peers hold are always added to the local ones.
+        ones. So this node's records are joined by those its closest peers to the key hold,
+        asked all at once (a dead peer costs one timeout, not one per peer).
         """
-        found = {info.peer_id: info for info in await self.dht.find_providers(key, count=count)}
         dht_key = parse_cid(key).multihash
         store = self.dht.provider_store
-        for peer in await self.dht.peer_routing.find_closest_peers_network(dht_key, count=count):
-            if peer == self.host.get_id():
-                continue
+        found = {info.peer_id: info for info in store.get_providers(dht_key)}
+
+        async def ask(peer: PeerID) -> None:
             try:
                 # private in py-libp2p 0.8 (pinned <0.9): one GET_PROVIDERS to one peer
                 infos, _closer = await store._get_providers_from_peer_with_closers(peer, dht_key)
             except Exception as exc:  # a dead or hostile peer: its records are simply missing
                 self.reputation.liveness(str(peer), answered=False)
                 log.info("GET_PROVIDERS to %s failed: %s", peer, exc)
-                continue
+                return
             found.update((info.peer_id, info) for info in infos)
+
+        closest = await self.dht.peer_routing.find_closest_peers_network(dht_key, count=count)
+        async with trio.open_nursery() as nursery:
+            for peer in closest:
+                if peer != self.host.get_id():
+                    nursery.start_soon(ask, peer)
         for info in found.values():  # remember how to reach them
             self.host.get_peerstore().add_addrs(info.peer_id, info.addrs, 3600)
         return [str(pid) for pid in found if pid != self.host.get_id()]
