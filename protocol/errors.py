@@ -20,9 +20,11 @@ CLI above all) can catch one class and show one line::
     ├── ProofError         a proof, key or evaluation set is malformed or does not fit
     ├── SwarmError         talking to peers failed
     │   └── MalformedMessage   a peer sent bytes that break the wire format
+    │       └── TruncatedMessage   the stream ended inside a message
     ├── EngineError        a service request could not be served
     │   ├── UnknownCapability  no task of that name, or input that is not whole items
     │   ├── NoEligibleWorkers  no active worker has the capability
+    │   │   └── NoServingPeer  no node of the swarm serves it, or none answered
     │   └── RoundFailed        the round was abandoned (nothing paid, nothing slashed)
     └── SandboxError       a worker run failed (the worker scores zero; the node goes on)
         ├── InvalidModule      not valid WebAssembly, or the worker ABI is not met
@@ -143,6 +145,10 @@ class MalformedMessage(SwarmError):
     """A peer sent bytes that break the wire format (see protocol/swarm/wire.py)."""
 
 
+class TruncatedMessage(MalformedMessage):
+    """The stream ended inside a message: the peer died or hung up, more often than not."""
+
+
 class EngineError(MemJitError):
     """A service request could not be served."""
 
@@ -153,6 +159,10 @@ class UnknownCapability(EngineError):
 
 class NoEligibleWorkers(EngineError):
     """No active worker is registered for the capability."""
+
+
+class NoServingPeer(NoEligibleWorkers):
+    """No node of the swarm serves the capability, or none of those tried answered."""
 
 
 class RoundFailed(EngineError):
@@ -211,3 +221,15 @@ class BadOutput(SandboxError):
     """The worker returned an output that breaks the ABI or exceeds the output cap."""
 
     kind = "bad-output"
+
+
+def rebuild(kind: str, message: str) -> MemJitError:
+    """The error another process reported as its class name and message (a node's HTTP API, a
+    peer of the swarm): the same class when it is a request error (an :class:`EngineError`),
+    otherwise an :class:`EngineError` carrying the message. Only request errors are rebuilt
+    so that a remote failure is never mistaken for a local one (a peer's ``RpcUnavailable``
+    is not this node's chain being down)."""
+    cls = globals().get(kind)
+    if isinstance(cls, type) and issubclass(cls, EngineError):
+        return cls(message)
+    return EngineError(f"{message} ({kind})" if kind else message)

@@ -30,10 +30,11 @@ class WorkerRuntime:
         self.cache = cache
 
     @classmethod
-    def from_settings(cls, settings: Settings) -> WorkerRuntime:
+    def from_settings(cls, settings: Settings, store: ContentStore | None = None) -> WorkerRuntime:
+        """The runtime the settings describe; ``store`` replaces the configured store."""
         vm = DarwinVM(Limits.from_settings(settings))
         cache = ModuleCache(vm, settings.cache_dir, settings.cache_memory_bytes)
-        return cls(open_store(settings), vm, cache)
+        return cls(store or open_store(settings), vm, cache)
 
     def fetch_module(self, cid: str) -> LoadedWorker:
         """The compiled worker for ``cid``: from the cache, or fetched from the store (checked

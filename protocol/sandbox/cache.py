@@ -14,6 +14,7 @@ import logging
 import threading
 import time
 from collections import OrderedDict
+from collections.abc import Collection
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -105,17 +106,27 @@ class ModuleCache:
                 (self.disk_dir / f"{cid}{_SUFFIX}").unlink(missing_ok=True)
         self.usage.forget(cids)
 
-    def purge_low_utility(self, min_utility: float = 0.1, now: float | None = None) -> list[str]:
+    def purge_low_utility(
+        self,
+        min_utility: float = 0.1,
+        now: float | None = None,
+        among: Collection[str] | None = None,
+        min_idle_s: float = 0.0,
+    ) -> list[str]:
         """Evict every cached module whose :meth:`ModuleUsage.utility` is below
         ``min_utility``; returns the CIDs evicted. The default, 0.1, drops modules that never
-        ran successfully and, say, one that ran once more than nine days ago."""
+        ran successfully and, say, one that ran once more than nine days ago. ``among``
+        limits the purge to those CIDs; ``min_idle_s`` spares modules used more recently
+        (a module that just arrived has had no chance to run yet)."""
         now = time.time() if now is None else now
         usage = {u.cid: u for u in self.usage.all()}
-        purged = [
-            cid
-            for cid in self.cached_cids()
-            if usage.get(cid, ModuleUsage(cid)).utility(now) < min_utility
-        ]
+        purged = []
+        for cid in self.cached_cids():
+            if among is not None and cid not in among:
+                continue
+            record = usage.get(cid, ModuleUsage(cid))
+            if record.utility(now) < min_utility and now - record.last_used >= min_idle_s:
+                purged.append(cid)
         self.evict(*purged)
         return purged
 

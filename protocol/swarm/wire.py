@@ -17,6 +17,7 @@ kind           header fields                       body
 ============== =================================== ==================================
 ``fetch``      ``cid`` (str)                       —
 ``content``    ``cid`` (str)                       the block (verified by the caller)
+``seed``       ``cid`` (str)                       — (the receiver fetches it from the sender)
 ``execute``    ``capability`` (str)                the items, concatenated
 ``result``     ``result`` (object, as the HTTP API) —
 ``error``      ``error`` (str), ``kind`` (str)     —
@@ -32,7 +33,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from protocol.cid import MAX_BLOCK_BYTES
-from protocol.errors import MalformedMessage
+from protocol.errors import MalformedMessage, TruncatedMessage
 
 VERSION = 1
 #: Headers are small: ids, names, a result with five workers.
@@ -48,6 +49,7 @@ _U32 = struct.Struct(">I")
 KINDS: dict[str, tuple[dict[str, type], int]] = {
     "fetch": ({"cid": str}, 0),
     "content": ({"cid": str}, MAX_BLOCK_BYTES),
+    "seed": ({"cid": str}, 0),
     "execute": ({"capability": str}, MAX_ITEMS_BYTES),
     "result": ({"result": dict}, 0),
     "error": ({"error": str, "kind": str}, 0),
@@ -120,7 +122,7 @@ def decode(data: bytes) -> Message:
 
 def _u32(raw: bytes, what: str) -> int:
     if len(raw) != 4:
-        raise MalformedMessage(f"stream ended inside the {what}")
+        raise TruncatedMessage(f"stream ended inside the {what}")
     (value,) = _U32.unpack(raw)
     return int(value)
 
@@ -128,7 +130,7 @@ def _u32(raw: bytes, what: str) -> int:
 async def _exactly(read_exactly: ReadExactly, size: int, what: str) -> bytes:
     data = await read_exactly(size) if size else b""
     if len(data) != size:
-        raise MalformedMessage(f"stream ended inside the {what} ({len(data)} of {size} bytes)")
+        raise TruncatedMessage(f"stream ended inside the {what} ({len(data)} of {size} bytes)")
     return data
 
 
