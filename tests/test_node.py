@@ -23,18 +23,23 @@ from protocol.chain.transactions import call
 from tests.helpers import ROOT, assert_one_line_error, kill_during, memjit
 
 URL_LINE = re.compile(r"node serving on (http://\S+)")
+SWARM_LINE = re.compile(r"swarm peer (/\S+)")
 
 
 class Node:
-    def __init__(self, rpc_url: str) -> None:
+    def __init__(self, rpc_url: str, *args: str, env: dict[str, str] | None = None) -> None:
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "protocol.cli.main", "node", "start", "--rpc", rpc_url, "--port", "0"],
-            cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=dict(os.environ),
+            [sys.executable, "-m", "protocol.cli.main", "node", "start", "--rpc", rpc_url, "--port", "0", *args],
+            cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+            env={**os.environ, **(env or {})},
         )  # fmt: skip
         self.lines: list[str] = []
+        self.swarm_address = ""
         assert self.process.stdout is not None
         for line in self.process.stdout:
             self.lines.append(line)
+            if match := SWARM_LINE.search(line):
+                self.swarm_address = match.group(1)
             if match := URL_LINE.search(line):
                 self.url = match.group(1)
                 return

@@ -24,6 +24,7 @@ from protocol.cli.context import (
 from protocol.cli.oracle_cmds import keys_option, open_keys
 from protocol.engine import JITEngine, Journal
 from protocol.runtime import WorkerRuntime
+from protocol.store import ContentStore, open_store
 
 
 @dataclass(frozen=True)
@@ -62,13 +63,19 @@ def engine_options(func: Callable[..., Any]) -> Callable[..., Any]:
 
 
 @contextmanager
-def open_engine(options: EngineOptions) -> Iterator[JITEngine]:
+def open_engine(
+    options: EngineOptions, store_hook: Callable[[ContentStore], ContentStore] | None = None
+) -> Iterator[JITEngine]:
     """The engine of this node: the recorded deployment, the operator's key, the configured
-    store and cache, the oracle keys, and a journal per chain and oracle."""
+    store and cache, the oracle keys, and a journal per chain and oracle. ``store_hook``
+    wraps the store the engine reads modules from (the swarm's, in a node of a swarm)."""
     settings = load_settings(store=options.store, ipfs_api=options.ipfs_api)
     chain = connect_chain(settings, options.rpc_url, embedded_default=False)
     mj = MemJitContracts(chain, load_deployment(settings.deployments_file, chain))
     operator = signer_for(chain, options.keystore, options.account_index)
     journal = Journal(settings.home / "rounds" / f"{chain.chain_id}-{mj.oracle.address}")
-    with WorkerRuntime.from_settings(settings) as runtime:
+    store = open_store(settings)
+    if store_hook is not None:
+        store = store_hook(store)
+    with WorkerRuntime.from_settings(settings, store) as runtime:
         yield JITEngine(mj, operator, runtime, open_keys(options.keys_dir), journal)

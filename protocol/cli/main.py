@@ -24,6 +24,7 @@ from protocol.cli.output import err_console
 from protocol.cli.request_cmds import request, round_group
 from protocol.cli.run_cmds import worker_build, worker_eval, worker_run
 from protocol.cli.store_cmds import cache, store
+from protocol.cli.swarm_cmds import swarm
 from protocol.cli.worker_cmds import faucet, worker
 from protocol.errors import MemJitError
 
@@ -54,6 +55,7 @@ cli.add_command(oracle)
 cli.add_command(request)
 cli.add_command(round_group)
 cli.add_command(node)
+cli.add_command(swarm)
 worker.add_command(worker_run)
 worker.add_command(worker_build)
 worker.add_command(worker_build, "publish")

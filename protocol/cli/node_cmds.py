@@ -9,10 +9,13 @@ from types import FrameType
 
 import click
 
+from protocol.cli.context import load_settings
 from protocol.cli.engine_context import EngineOptions, engine_options, open_engine
 from protocol.cli.output import console
+from protocol.cli.swarm_cmds import SwarmOptions, SwarmSetup, swarm_options
+from protocol.engine import JITEngine
 from protocol.errors import ConfigError
-from protocol.node import NodeServer, serve_node
+from protocol.node import NodeServer, NodeState, serve_node
 
 DEFAULT_PORT = 8700
 
@@ -32,32 +35,53 @@ def node() -> None:
     help="Port to listen on; 0 picks a free one (printed at start).",
 )
 @engine_options
-def node_start(host: str, port: int, engine: EngineOptions) -> None:
+@swarm_options
+def node_start(host: str, port: int, engine: EngineOptions, swarm: SwarmOptions) -> None:
     """Serve requests until SIGINT or SIGTERM, as the oracle operator of the recorded
     deployment. Rounds an earlier run left open are first resumed or abandoned (as `memjit
     round recover` does). API: GET /v1/health; POST /v1/requests/CAPABILITY with the items as
-    the body, answered with the result and receipt as `memjit request --json` prints them."""
-    with open_engine(engine) as jit:
+    the body, answered with the result and receipt as `memjit request --json` prints them.
+
+    With --swarm or --bootstrap the node joins the swarm: it announces the capabilities it
+    serves and the modules it holds, fetches the modules it lacks from peers (verified), and
+    sends requests for capabilities it does not serve to the best peer that does."""
+    setup = None
+    if swarm.enabled:
+        setup = SwarmSetup(swarm, load_settings(store=engine.store, ipfs_api=engine.ipfs_api))
+    with open_engine(engine, None if setup is None else setup.wrap_store) as jit:
         for round_id, what in jit.recover():
             console.print(f"recovered round {round_id}: {what}", highlight=False)
+        state = NodeState(jit, swarm.capabilities)
         try:
-            server = NodeServer((host, port), jit)
+            server = NodeServer((host, port), state)
         except OSError as exc:
             raise ConfigError(f"cannot listen on {host}:{port}: {exc.strerror or exc}") from None
-
-        def stop(_signum: int, _frame: FrameType | None) -> None:
-            # shutdown() waits for serve_forever to return, so it cannot run on its thread.
-            threading.Thread(target=server.shutdown, daemon=True).start()
-
-        signal.signal(signal.SIGTERM, stop)
-        signal.signal(signal.SIGINT, stop)
-        mj = jit.mj
-        console.print(
-            f"node serving on {server.url} (chain {mj.chain.chain_id}, oracle {mj.oracle.address}, "
-            f"operator {jit.operator.address})",
-            highlight=False,
-            soft_wrap=True,
-        )
-        sys.stdout.flush()  # a supervisor reading our output learns the port now
-        serve_node(server)
+        try:
+            if setup is not None:
+                state.swarm = setup.start(state.serve_local, jit)
+                console.print(f"swarm peer {state.swarm.address}", highlight=False, soft_wrap=True)
+            _serve_until_signalled(server, jit)
+        finally:
+            server.server_close()
+            if state.swarm is not None:
+                state.swarm.stop()
     console.print("node stopped")
+
+
+def _serve_until_signalled(server: NodeServer, jit: JITEngine) -> None:
+    def stop(_signum: int, _frame: FrameType | None) -> None:
+        # shutdown() waits for serve_forever to return, so it cannot run on its thread.
+        threading.Thread(target=server.shutdown, daemon=True).start()
+
+    signal.signal(signal.SIGTERM, stop)
+    signal.signal(signal.SIGINT, stop)
+    mj = jit.mj
+    served = ", ".join(server.state.capabilities) or "none (routing only)"
+    console.print(
+        f"node serving on {server.url} (chain {mj.chain.chain_id}, oracle {mj.oracle.address}, "
+        f"operator {jit.operator.address}; capabilities: {served})",
+        highlight=False,
+        soft_wrap=True,
+    )
+    sys.stdout.flush()  # a supervisor reading our output learns the port now
+    serve_node(server)

@@ -69,6 +69,8 @@ def show_result(result: dict[str, Any]) -> None:
         f"receipt: round {result['round_id']}, open {tx['open']}, close {tx['close']}",
         highlight=False,
     )
+    if result.get("node"):
+        console.print(f"served by swarm node {result['node']}", highlight=False)
 
 
 @click.group("round")

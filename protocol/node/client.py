@@ -7,11 +7,12 @@ import urllib.error
 import urllib.request
 from typing import Any
 
-from protocol import errors
-from protocol.errors import EngineError
+from protocol.errors import EngineError, MemJitError, rebuild
 
 #: A round is a proof and two transactions, and requests queue behind each other.
 REQUEST_TIMEOUT_S = 600.0
+#: A swarm lookup waits at most one 10 s query timeout per round of the lookup.
+QUERY_TIMEOUT_S = 120.0
 
 
 def request_from_node(
@@ -19,10 +20,21 @@ def request_from_node(
 ) -> dict[str, Any]:
     """POST a request to the node at ``url``; its result and receipt, or the node's error
     raised as the same MemJit error class (one line, with the node's message)."""
-    endpoint = f"{url.rstrip('/')}/v1/requests/{capability}"
     req = urllib.request.Request(
-        endpoint, data=data, method="POST", headers={"Content-Type": "application/octet-stream"}
+        f"{url.rstrip('/')}/v1/requests/{capability}",
+        data=data,
+        method="POST",
+        headers={"Content-Type": "application/octet-stream"},
     )
+    return _exchange(url, req, timeout_s)
+
+
+def get_from_node(url: str, path: str, timeout_s: float = QUERY_TIMEOUT_S) -> dict[str, Any]:
+    """GET ``path`` (e.g. ``/v1/swarm/peers``) from the node at ``url``."""
+    return _exchange(url, urllib.request.Request(f"{url.rstrip('/')}{path}"), timeout_s)
+
+
+def _exchange(url: str, req: urllib.request.Request, timeout_s: float) -> dict[str, Any]:
     try:
         with urllib.request.urlopen(req, timeout=timeout_s) as response:
             body: dict[str, Any] = json.load(response)
@@ -38,13 +50,10 @@ def request_from_node(
         ) from None
 
 
-def _node_error(exc: urllib.error.HTTPError) -> EngineError:
+def _node_error(exc: urllib.error.HTTPError) -> MemJitError:
     try:
         body = json.loads(exc.read())
         message, kind = str(body["error"]), str(body.get("kind", ""))
     except (ValueError, KeyError, TypeError):
         return EngineError(f"node answered HTTP {exc.code} {exc.reason}")
-    cls = getattr(errors, kind, None)
-    if isinstance(cls, type) and issubclass(cls, EngineError):
-        return cls(message)
-    return EngineError(f"node: {message}")
+    return rebuild(kind, message)

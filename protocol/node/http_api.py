@@ -1,13 +1,19 @@
 """The node's HTTP API: service requests in, results and receipts out.
 
-    GET  /v1/health                 the node: chain, oracle, operator, capabilities, rounds served
-    POST /v1/requests/<capability>  body: the items, concatenated bytes (as ``memjit request -i``)
-                                    → 200 and the result with its receipt, as ``--json`` prints it
+    GET  /v1/health                     the node: chain, oracle, operator, capabilities, swarm
+    POST /v1/requests/<capability>      body: the items, concatenated bytes (as ``memjit
+                                        request -i``) → 200 and the result with its receipt,
+                                        as ``--json`` prints it, plus ``node``: who ran it
+    GET  /v1/swarm/peers                the swarm peers this node knows, best first
+    GET  /v1/swarm/providers/<capability>  the swarm nodes serving a capability, best first
+
+A request for a capability the node serves runs here; any other goes to the best node of the
+swarm that serves it (the caller sees the same result either way; ``node`` says where it ran).
 
 Errors are JSON ``{"error": "<one line>", "kind": "<ExceptionName>"}`` with a status that names
 the cause: 400 input that is not whole items, 404 unknown capability or path, 411/413 missing
-or oversized body, 502 round abandoned, 503 no eligible worker or the chain unreachable, 500
-anything else. The node logs the error and keeps serving.
+or oversized body, 502 round abandoned, 503 no eligible worker or serving node, or the chain
+unreachable, 500 anything else. The node logs the error and keeps serving.
 
 Decisions:
 - One round at a time. Rounds are transactions from one operator account (nonces) recorded in
@@ -27,50 +33,102 @@ import time
 from dataclasses import dataclass, field
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from protocol import __version__
 from protocol.engine import JITEngine
-from protocol.engine.tasks import TASKS, task_for
+from protocol.engine.tasks import TASKS, split_items, task_for
 from protocol.errors import (
     ChainError,
     MemJitError,
     NoEligibleWorkers,
     RoundFailed,
+    SwarmError,
     UnknownCapability,
 )
+
+if TYPE_CHECKING:  # the swarm is an optional extra (py-libp2p)
+    from protocol.swarm.service import SwarmService
 
 log = logging.getLogger(__name__)
 
 #: The largest request body the node reads: 16,384 digits, far above any sane round.
 MAX_BODY = 1 << 20
 REQUESTS_PATH = "/v1/requests/"
+PROVIDERS_PATH = "/v1/swarm/providers/"
 
 
 @dataclass
 class NodeState:
-    """What the handlers share: the engine, behind the lock that serializes rounds."""
+    """What the handlers share: the engine behind the lock that serializes rounds, the
+    capabilities served here, and the swarm (when the node is in one)."""
 
     engine: JITEngine
+    capabilities: tuple[str, ...] = tuple(TASKS)
+    swarm: SwarmService | None = None
     lock: threading.Lock = field(default_factory=threading.Lock)
     started: float = field(default_factory=time.monotonic)
     rounds_served: int = 0
     rounds_failed: int = 0
+    routed: int = 0
 
     def health(self) -> dict[str, Any]:
         mj = self.engine.mj
+        swarm = None
+        if self.swarm is not None:
+            node = self.swarm.node
+            swarm = {
+                "peer_id": self.swarm.peer_id,
+                "address": self.swarm.address,
+                "modules_served": node.modules_served,
+                "modules_fetched": node.modules_fetched,
+            }
         return {
             "status": "ok",
             "version": __version__,
             "chain_id": mj.chain.chain_id,
             "oracle": mj.oracle.address,
             "operator": self.engine.operator.address,
-            "capabilities": {name: {"item_size": t.item_size} for name, t in TASKS.items()},
+            "capabilities": {
+                name: {"item_size": TASKS[name].item_size} for name in self.capabilities
+            },
+            "swarm": swarm,
             "rounds_served": self.rounds_served,
             "rounds_failed": self.rounds_failed,
+            "requests_routed": self.routed,
             "busy": self.lock.locked(),
             "uptime_s": round(time.monotonic() - self.started, 1),
         }
+
+    def serve(self, capability: str, data: bytes) -> dict[str, Any]:
+        """Serve a request here when the node has the capability, else on a peer."""
+        if capability in self.capabilities:
+            return self.serve_local(capability, data)
+        if self.swarm is None:
+            raise NoEligibleWorkers(
+                f"this node does not serve {capability!r} and is in no swarm (--bootstrap)"
+            )
+        split_items(task_for(capability), data)  # a malformed request never leaves the node
+        result, peer = self.swarm.execute(capability, data)
+        self.routed += 1
+        log.info("request for %s served by %s", capability, peer)
+        return {**result, "node": peer}
+
+    def serve_local(self, capability: str, data: bytes) -> dict[str, Any]:
+        """One round here (for this node's HTTP clients and for peers)."""
+        with self.lock:
+            try:
+                result = self.engine.serve(capability, data)
+            except MemJitError as exc:
+                self.rounds_failed += isinstance(exc, RoundFailed)
+                raise
+            except Exception:
+                self.rounds_failed += 1
+                raise
+            self.rounds_served += 1
+        log.info("round %d served %s", result.round_id, capability)
+        node = None if self.swarm is None else self.swarm.peer_id
+        return {**result.to_json(), "node": node}
 
 
 class ApiError(Exception):
@@ -84,7 +142,7 @@ def status_for(exc: MemJitError) -> HTTPStatus:
     """The HTTP status that names an engine error's cause."""
     if isinstance(exc, UnknownCapability):
         return HTTPStatus.BAD_REQUEST
-    if isinstance(exc, NoEligibleWorkers | ChainError):
+    if isinstance(exc, NoEligibleWorkers | ChainError | SwarmError):
         return HTTPStatus.SERVICE_UNAVAILABLE
     if isinstance(exc, RoundFailed):
         return HTTPStatus.BAD_GATEWAY
@@ -97,12 +155,30 @@ class NodeHandler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
 
     def do_GET(self) -> None:
-        if self.path.rstrip("/") == "/v1/health":
-            self._send(HTTPStatus.OK, self.server.state.health())
-        else:
-            self._send_error(
-                ApiError(HTTPStatus.NOT_FOUND, f"no such path {self.path}", "NotFound")
+        path = self.path.rstrip("/")
+        state = self.server.state
+        try:
+            if path == "/v1/health":
+                self._send(HTTPStatus.OK, state.health())
+            elif path == "/v1/swarm/peers":
+                self._send(HTTPStatus.OK, {"peers": self._swarm().peers()})
+            elif path.startswith(PROVIDERS_PATH):
+                capability = path[len(PROVIDERS_PATH) :]
+                self._send(HTTPStatus.OK, {"providers": self._swarm().find(capability)})
+            else:
+                raise ApiError(HTTPStatus.NOT_FOUND, f"no such path {self.path}", "NotFound")
+        except ApiError as exc:
+            self._send_error(exc)
+        except MemJitError as exc:
+            self._send_error(ApiError(status_for(exc), str(exc), type(exc).__name__))
+
+    def _swarm(self) -> SwarmService:
+        swarm = self.server.state.swarm
+        if swarm is None:
+            raise ApiError(
+                HTTPStatus.NOT_FOUND, "this node is in no swarm (--swarm, --bootstrap)", "NotFound"
             )
+        return swarm
 
     def do_POST(self) -> None:
         try:
@@ -139,23 +215,16 @@ class NodeHandler(BaseHTTPRequestHandler):
         return self.rfile.read(size)
 
     def _serve(self, capability: str, data: bytes) -> dict[str, Any]:
-        state = self.server.state
-        with state.lock:
-            try:
-                result = state.engine.serve(capability, data)
-            except MemJitError as exc:
-                state.rounds_failed += isinstance(exc, RoundFailed)
-                log.warning("request for %s failed: %s", capability, exc)
-                raise ApiError(status_for(exc), str(exc), type(exc).__name__) from None
-            except Exception as exc:  # a bug must not take the node down
-                state.rounds_failed += 1
-                log.exception("request for %s failed unexpectedly", capability)
-                raise ApiError(
-                    HTTPStatus.INTERNAL_SERVER_ERROR, f"internal error: {exc}", type(exc).__name__
-                ) from None
-            state.rounds_served += 1
-        log.info("round %d served %s", result.round_id, capability)
-        return result.to_json()
+        try:
+            return self.server.state.serve(capability, data)
+        except MemJitError as exc:
+            log.warning("request for %s failed: %s", capability, exc)
+            raise ApiError(status_for(exc), str(exc), type(exc).__name__) from None
+        except Exception as exc:  # a bug must not take the node down
+            log.exception("request for %s failed unexpectedly", capability)
+            raise ApiError(
+                HTTPStatus.INTERNAL_SERVER_ERROR, f"internal error: {exc}", type(exc).__name__
+            ) from None
 
     def _send_error(self, exc: ApiError) -> None:
         self._send(exc.status, {"error": str(exc), "kind": exc.kind})
@@ -175,9 +244,9 @@ class NodeHandler(BaseHTTPRequestHandler):
 class NodeServer(ThreadingHTTPServer):
     daemon_threads = True
 
-    def __init__(self, address: tuple[str, int], engine: JITEngine) -> None:
+    def __init__(self, address: tuple[str, int], state: NodeState) -> None:
         super().__init__(address, NodeHandler)
-        self.state = NodeState(engine)
+        self.state = state
 
     @property
     def url(self) -> str:
