@@ -17,7 +17,7 @@ import pytest
 from oracle.datasets import load_digits_test
 from protocol.chain.contracts import MemJitContracts, RoundStatus
 from protocol.chain.signers import devnet_signer
-from protocol.chain.transactions import call, transact
+from protocol.chain.transactions import call
 from protocol.store.local import LocalStore
 from tests.helpers import assert_one_line_error, memjit
 from tests.test_node import Node
@@ -64,10 +64,10 @@ class Swarm:
 
 
 def grant_operator(mj: MemJitContracts, account: int) -> None:
-    admin = devnet_signer(mj.chain, 0)
-    role = call(mj.chain, mj.oracle.functions.OPERATOR_ROLE())
-    operator = devnet_signer(mj.chain, account).address
-    transact(mj.chain, admin, mj.oracle.functions.grantRole(role, operator))
+    """As an operator would: `memjit operator add ADDRESS`, signed by the admin."""
+    address = devnet_signer(mj.chain, account).address
+    done = memjit("operator", "add", address, "--rpc", str(mj.chain.url))
+    assert done.returncode == 0 and "is an operator" in done.stdout, done.stderr
 
 
 def peer_id(node: Node) -> str:
@@ -188,3 +188,6 @@ def test_bootstrap_addresses_that_are_wrong_or_silent_are_clear_and_the_node_ser
     assert f"bootstrap: peer {silent} does not answer" in output
     no_swarm = memjit("swarm", "peers", "--node", "http://127.0.0.1:9")
     assert_one_line_error(no_swarm, "unreachable")
+    not_admin = memjit("operator", "add", "0x" + "11" * 20, "--rpc", anvil.url, "--account", "3")
+    assert_one_line_error(not_admin, "AccessControl")
+    assert_one_line_error(memjit("operator", "add", "0x12", "--rpc", anvil.url), "not an Ethereum")

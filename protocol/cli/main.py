@@ -19,6 +19,7 @@ from protocol.cli.chain_cmds import chain, deploy
 from protocol.cli.compile_cmd import compile_contracts
 from protocol.cli.demo import demo
 from protocol.cli.node_cmds import node
+from protocol.cli.operator_cmds import operator
 from protocol.cli.oracle_cmds import oracle
 from protocol.cli.output import err_console
 from protocol.cli.request_cmds import request, round_group
@@ -56,6 +57,7 @@ cli.add_command(request)
 cli.add_command(round_group)
 cli.add_command(node)
 cli.add_command(swarm)
+cli.add_command(operator)
 worker.add_command(worker_run)
 worker.add_command(worker_build)
 worker.add_command(worker_build, "publish")

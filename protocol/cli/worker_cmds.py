@@ -27,7 +27,7 @@ from protocol.errors import ConfigError
 from protocol.units import format_swt
 
 
-def _contracts(rpc_url: str | None) -> MemJitContracts:
+def contracts_for(rpc_url: str | None) -> MemJitContracts:
     settings = load_settings()
     chain = connect_chain(settings, rpc_url, embedded_default=False)
     return MemJitContracts(chain, load_deployment(settings.deployments_file, chain))
@@ -39,7 +39,7 @@ def _contracts(rpc_url: str | None) -> MemJitContracts:
 @signer_options
 def faucet(amount: str, rpc_url: str | None, keystore: Path | None, account_index: int) -> None:
     """Mint AMOUNT test SWT to the signer (local devnets only, 100000 at most)."""
-    mj = _contracts(rpc_url)
+    mj = contracts_for(rpc_url)
     signer = signer_for(mj.chain, keystore, account_index)
     tx = mj.faucet(signer, parse_amount(amount))
     console.print(
@@ -75,7 +75,7 @@ def worker_register(
     as_json: bool,
 ) -> None:
     """Register a worker and bond its stake (one signature, one transaction)."""
-    mj = _contracts(rpc_url)
+    mj = contracts_for(rpc_url)
     signer = signer_for(mj.chain, keystore, account_index)
     wid, tx = mj.register_worker(signer, cid, parse_amount(stake), capability, permit=not no_permit)
     if as_json:
@@ -112,7 +112,7 @@ def worker_stake(
 ) -> None:
     """Add AMOUNT SWT to the stake of WORKER_ID (anyone may top a worker up)."""
     wid = parse_worker_id(worker_id)
-    mj = _contracts(rpc_url)
+    mj = contracts_for(rpc_url)
     signer = signer_for(mj.chain, keystore, account_index)
     tx = mj.add_stake(signer, wid, parse_amount(amount), permit=not no_permit)
     console.print(
@@ -130,7 +130,7 @@ def worker_exit(
     """Stop WORKER_ID taking part in rounds; its stake unbonds after the registry's delay
     (slashable until then for the rounds it played)."""
     wid = parse_worker_id(worker_id)
-    mj = _contracts(rpc_url)
+    mj = contracts_for(rpc_url)
     tx = mj.exit_worker(signer_for(mj.chain, keystore, account_index), wid)
     console.print(
         f"worker exiting; stake withdrawable at {mj.worker(wid).unbonds_at} (tx {tx.tx_hash})"
@@ -146,7 +146,7 @@ def worker_withdraw(
 ) -> None:
     """Withdraw the unbonded stake of an exited or terminated WORKER_ID to its owner."""
     wid = parse_worker_id(worker_id)
-    mj = _contracts(rpc_url)
+    mj = contracts_for(rpc_url)
     signer = signer_for(mj.chain, keystore, account_index)
     tx = mj.withdraw(signer, wid)
     console.print(
@@ -162,7 +162,7 @@ def worker_status(worker_id: str, rpc_url: str | None, as_json: bool) -> None:
     """Show what the registry holds for WORKER_ID (0x + 64 hex digits)."""
     wid = parse_worker_id(worker_id)
     text = wid.hex()
-    mj = _contracts(rpc_url)
+    mj = contracts_for(rpc_url)
     info = mj.worker(wid)
     if info.status == WorkerStatus.NONE:
         raise ConfigError(f"no worker 0x{text} in the registry at {mj.registry.address}")
