@@ -1,5 +1,6 @@
-"""The swarm: nodes that find each other, route requests and share modules (issue in progress).
+"""The swarm: MemJit nodes that find each other over a Kademlia DHT (py-libp2p), send requests
+to nodes serving a capability, and share worker modules by CID, verified.
 
-So far: how a node rates its peers (reputation.py), the wire format between nodes (wire.py),
-and how a module is fetched from peers and verified (fetching.py). See docs/swarm.md.
+node.py (the libp2p node and its protocols), service.py (the node inside a MemJit node),
+fetching.py, reputation.py, shelf.py, wire.py, streams.py, keys.py. See docs/swarm.md.
 """

@@ -22,7 +22,7 @@ from typing import Any, TypeVar
 
 import trio
 
-from protocol.errors import SwarmError
+from protocol.errors import MemJitError, StoreUnavailable, SwarmError
 from protocol.runtime import WorkerRuntime
 from protocol.store.base import ContentStore
 from protocol.swarm.node import Backend, SwarmNode
@@ -170,7 +170,12 @@ class SwarmStore(ContentStore):
         if self.local.has(cid):
             self.service.node.shelf.use(str(cid))
             return self.local.get(cid)
-        return self.service.fetch(cid)
+        try:
+            return self.service.fetch(cid)
+        except MemJitError:
+            raise
+        except Exception as exc:  # py-libp2p's lookup errors share no base class
+            raise StoreUnavailable(f"the swarm could not look up {cid}: {exc}") from None
 
     def _get(self, cid: str) -> bytes:  # pragma: no cover - get() is overridden
         return self.get(cid)

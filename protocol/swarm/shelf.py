@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import json
 import logging
+import threading
 from collections import OrderedDict
 from collections.abc import Iterable
 from pathlib import Path
@@ -33,6 +34,7 @@ class Shelf:
         self.path = path
         self.capacity = capacity
         self._order: OrderedDict[str, None] = OrderedDict()
+        self._lock = threading.Lock()  # the swarm's loop and the engine's threads share it
         if path is not None:
             self._load(path)
 
@@ -44,33 +46,40 @@ class Shelf:
 
     def cids(self) -> list[str]:
         """Least recently used first."""
-        return list(self._order)
+        with self._lock:
+            return list(self._order)
 
     def use(self, cid: str) -> None:
         """``cid`` was served or run: it moves to the back of the eviction queue."""
-        if cid in self._order:
+        with self._lock:
+            if cid not in self._order:
+                return
             self._order.move_to_end(cid)
+            self._save()
 
     def add(self, cid: str) -> list[str]:
         """Put ``cid`` on the shelf; returns the CIDs evicted to make room (oldest first)."""
-        self._order[cid] = None
-        self._order.move_to_end(cid)
-        evicted = []
-        while len(self._order) > self.capacity:
-            oldest, _ = self._order.popitem(last=False)
-            evicted.append(oldest)
-        self._save()
+        with self._lock:
+            self._order[cid] = None
+            self._order.move_to_end(cid)
+            evicted = []
+            while len(self._order) > self.capacity:
+                oldest, _ = self._order.popitem(last=False)
+                evicted.append(oldest)
+            self._save()
         return evicted
 
     def discard(self, cids: Iterable[str]) -> list[str]:
         """Take ``cids`` off the shelf; returns those that were on it (the node's own
         modules never are, so they are never dropped this way)."""
-        dropped = [cid for cid in cids if self._order.pop(cid, 0) is None]
-        if dropped:
-            self._save()
+        with self._lock:
+            dropped = [cid for cid in cids if self._order.pop(cid, 0) is None]
+            if dropped:
+                self._save()
         return dropped
 
     def _save(self) -> None:
+        """Called with the lock held: a small file (64 CIDs), rewritten whole."""
         if self.path is None:
             return
         try:
