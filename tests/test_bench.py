@@ -52,3 +52,20 @@ def test_round_benchmark_runs_on_anvil_and_reports_phases_and_gas(anvil):
     assert report["items_per_worker"] == 21 and report["workers"] == 5
     assert 0 < report["all_but_proof_s"] < report["total_s"]
     assert report["gas_per_round"] == report["gas_open"] + report["gas_close"]
+
+
+def test_dht_benchmark_counts_lookup_hops_against_log2_n():
+    done = subprocess.run(
+        [sys.executable, str(ROOT / "bench/dht.py"), "--quick", "--json"],
+        capture_output=True, text=True, check=True, timeout=300,
+    )  # fmt: skip
+    report = json.loads(done.stdout)
+    assert report["alpha"] >= 1 and report["k"] >= 1
+    (row,) = report["sizes"]
+    assert row["nodes"] == 16 and row["log2_nodes"] == 4 and row["lookups"] == 10
+    assert 1 <= row["hops_p50"] <= row["hops_max"] and 1 <= row["hops_mean"] <= row["hops_max"]
+    assert abs(row["hops_per_log2"] - row["hops_mean"] / row["log2_nodes"]) < 0.01
+    assert row["messages_mean"] >= row["hops_mean"]  # every round asks at least one peer
+    assert 0 < row["found"] <= row["lookups"]
+    assert 0 < row["latency_p50_ms"] <= row["latency_p95_ms"]
+    assert row["startup_s"] > 0 and row["processes"] >= 1
