@@ -182,6 +182,9 @@ def test_bootstrap_addresses_that_are_wrong_or_silent_are_clear_and_the_node_ser
         status, health = node.get("/v1/health")
         assert status == 200 and health["swarm"]["peer_id"] == peer_id(node)
         assert memjit("swarm", "peers", "--node", node.url, "--json").stdout.strip() == "[]"
+        taken = node.swarm_address.split("/")[4]
+        twin = memjit("node", "start", "--rpc", anvil.url, "--port", "0", "--swarm-port", taken)
+        assert_one_line_error(twin, f"cannot listen on 127.0.0.1:{taken}")
     finally:
         code, output = node.stop()
     assert code == 0 and "Traceback" not in output

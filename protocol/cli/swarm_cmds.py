@@ -46,7 +46,7 @@ def swarm_options(func: Callable[..., Any]) -> Callable[..., Any]:
         *args: Any,
         swarm: bool,
         swarm_host: str,
-        swarm_port: int,
+        swarm_port: int | None,
         bootstrap: tuple[str, ...],
         capabilities: tuple[str, ...],
         route_only: bool,
@@ -55,13 +55,19 @@ def swarm_options(func: Callable[..., Any]) -> Callable[..., Any]:
         if route_only and capabilities:
             raise click.UsageError("--route-only serves no capability: drop --capability")
         served = () if route_only else capabilities or tuple(TASKS)
-        if route_only and not (swarm or bootstrap):
+        if route_only and not (swarm or bootstrap or swarm_port is not None):
             raise click.UsageError("--route-only needs a swarm to route to (--bootstrap)")
-        options = SwarmOptions(bool(swarm or bootstrap), swarm_host, swarm_port, bootstrap, served)
+        enabled = bool(swarm or bootstrap or swarm_port is not None)
+        port = DEFAULT_SWARM_PORT if swarm_port is None else swarm_port
+        options = SwarmOptions(enabled, swarm_host, port, bootstrap, served)
         return func(*args, swarm=options, **kwargs)
 
     options = (
-        click.option("--swarm", is_flag=True, help="Join the swarm (implied by --bootstrap)."),
+        click.option(
+            "--swarm",
+            is_flag=True,
+            help="Join the swarm (implied by --bootstrap and --swarm-port).",
+        ),
         click.option(
             "--swarm-host",
             default="127.0.0.1",
@@ -72,9 +78,9 @@ def swarm_options(func: Callable[..., Any]) -> Callable[..., Any]:
         click.option(
             "--swarm-port",
             type=click.IntRange(0, 65535),
-            default=DEFAULT_SWARM_PORT,
-            show_default=True,
-            help="Port of the swarm's libp2p host; 0 picks a free one.",
+            default=None,
+            help=f"Port of the swarm's libp2p host; 0 picks a free one [default: "
+            f"{DEFAULT_SWARM_PORT}].",
         ),
         click.option(
             "--bootstrap",

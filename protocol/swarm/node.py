@@ -27,6 +27,7 @@ holds as DHT provider records. Decisions:
 from __future__ import annotations
 
 import logging
+import socket
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
@@ -120,6 +121,21 @@ def parse_peer_address(address: str) -> PeerInfo:
         raise SwarmError(f"not a peer address {address!r}: {exc}") from None
 
 
+def _check_port_free(host: str, port: int) -> None:
+    """SwarmError if ``host:port`` is taken. py-libp2p listens with SO_REUSEPORT, so a second
+    node on the same port would silently share its connections with the first."""
+    if port == 0:
+        return
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        # SO_REUSEADDR: a restart may reuse a port its last run left in TIME_WAIT, but
+        # (on Linux) never one a live listener holds
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind((host, port))
+        except OSError as exc:
+            raise SwarmError(f"cannot listen on {host}:{port}: {exc.strerror or exc}") from None
+
+
 def _connection_config() -> ConnectionConfig:
     # More than one connection per peer makes every dial wait a 250 ms "happy eyeballs" delay.
     return ConnectionConfig(max_connections_per_peer=1)
@@ -174,11 +190,14 @@ class SwarmNode:
         holds and serves, and keeps doing so every ``MAINTENANCE_S``."""
         listen = multiaddr.Multiaddr(f"/ip4/{host}/tcp/{port}")
         self._bootstrap = list(bootstrap)
+        _check_port_free(host, port)
         async with (
             self.host.run(listen_addrs=[listen]),
             background_trio_service(self.dht),
             trio.open_nursery() as nursery,
         ):
+            if not self.host.get_addrs():  # py-libp2p logs a failed listen and carries on
+                raise SwarmError(f"cannot listen on {host}:{port}")
             self._nursery = nursery
             await self._join()
             if maintain:

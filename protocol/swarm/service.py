@@ -65,6 +65,8 @@ class SwarmService:
         self._thread.start()
         if not self._ready.wait(timeout_s):
             raise SwarmError(f"the swarm node did not start within {timeout_s:g} s")
+        if isinstance(self._error, SwarmError):
+            raise self._error
         if self._error is not None:
             raise SwarmError(
                 f"cannot start the swarm node on {self.host}:{self.port}: {self._error}"
