@@ -11,6 +11,8 @@ from typing import Any, TypeVar
 import click
 
 from protocol.chain.connection import Chain, connect
+from protocol.chain.contracts import MemJitContracts
+from protocol.chain.deployment import load_deployment
 from protocol.chain.signers import Signer, resolve_signer
 from protocol.errors import ConfigError
 from protocol.settings import Settings
@@ -97,6 +99,13 @@ def connect_chain(settings: Settings, rpc_url: str | None, embedded_default: boo
     if rpc_url is None and embedded_default:
         return connect(None)
     return connect(rpc_url or settings.rpc_url, timeout_s=settings.rpc_timeout_s)
+
+
+def contracts_for(rpc_url: str | None, settings: Settings | None = None) -> MemJitContracts:
+    """The deployment recorded for the chain at ``--rpc`` (or the configured RPC URL)."""
+    settings = settings or load_settings()
+    chain = connect_chain(settings, rpc_url, embedded_default=False)
+    return MemJitContracts(chain, load_deployment(settings.deployments_file, chain))
 
 
 def signer_for(chain: Chain, keystore: Path | None, account_index: int) -> Signer:

@@ -10,11 +10,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from protocol.chain.contracts import MemJitContracts
-from protocol.chain.deployment import load_deployment
 from protocol.cli.context import (
     RPC_HELP,
-    connect_chain,
+    contracts_for,
     load_settings,
     rpc_option,
     signer_for,
@@ -70,10 +68,9 @@ def open_engine(
     store and cache, the oracle keys, and a journal per chain and oracle. ``store_hook``
     wraps the store the engine reads modules from (the swarm's, in a node of a swarm)."""
     settings = load_settings(store=options.store, ipfs_api=options.ipfs_api)
-    chain = connect_chain(settings, options.rpc_url, embedded_default=False)
-    mj = MemJitContracts(chain, load_deployment(settings.deployments_file, chain))
-    operator = signer_for(chain, options.keystore, options.account_index)
-    journal = Journal(settings.home / "rounds" / f"{chain.chain_id}-{mj.oracle.address}")
+    mj = contracts_for(options.rpc_url, settings)
+    operator = signer_for(mj.chain, options.keystore, options.account_index)
+    journal = Journal(settings.home / "rounds" / f"{mj.chain.chain_id}-{mj.oracle.address}")
     store = open_store(settings)
     if store_hook is not None:
         store = store_hook(store)

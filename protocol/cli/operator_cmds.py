@@ -12,9 +12,8 @@ import click
 from web3 import Web3
 
 from protocol.chain.transactions import call, transact
-from protocol.cli.context import RPC_HELP, rpc_option, signer_for, signer_options
+from protocol.cli.context import RPC_HELP, contracts_for, rpc_option, signer_for, signer_options
 from protocol.cli.output import console
-from protocol.cli.worker_cmds import contracts_for
 from protocol.errors import ConfigError
 
 

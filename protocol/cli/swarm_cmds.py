@@ -16,6 +16,7 @@ from rich.table import Table
 
 from protocol.cli.context import json_option
 from protocol.cli.output import console, print_json
+from protocol.engine import JITEngine
 from protocol.engine.tasks import TASKS
 from protocol.errors import ConfigError
 from protocol.node.client import get_from_node
@@ -52,12 +53,12 @@ def swarm_options(func: Callable[..., Any]) -> Callable[..., Any]:
         route_only: bool,
         **kwargs: Any,
     ) -> Any:
+        enabled = bool(swarm or bootstrap or swarm_port is not None)
         if route_only and capabilities:
             raise click.UsageError("--route-only serves no capability: drop --capability")
-        served = () if route_only else capabilities or tuple(TASKS)
-        if route_only and not (swarm or bootstrap or swarm_port is not None):
+        if route_only and not enabled:
             raise click.UsageError("--route-only needs a swarm to route to (--bootstrap)")
-        enabled = bool(swarm or bootstrap or swarm_port is not None)
+        served = () if route_only else capabilities or tuple(TASKS)
         port = DEFAULT_SWARM_PORT if swarm_port is None else swarm_port
         options = SwarmOptions(enabled, swarm_host, port, bootstrap, served)
         return func(*args, swarm=options, **kwargs)
@@ -112,8 +113,8 @@ class SwarmSetup:
     (before the engine exists), then the backend that runs peers' requests (after)."""
 
     def __init__(self, options: SwarmOptions, settings: Settings) -> None:
-        try:
-            from protocol.swarm.node import SwarmNode, parse_peer_address
+        try:  # the first import of py-libp2p: the later ones in this class cannot fail
+            from protocol.swarm.node import parse_peer_address
             from protocol.swarm.shelf import Shelf
         except ImportError as exc:
             raise ConfigError(
@@ -123,15 +124,15 @@ class SwarmSetup:
             parse_peer_address(address)
         self.options = options
         folder = settings.home / "swarm"
-        self._node_type = SwarmNode
         self._shelf = Shelf(folder / "shelf.json")
         self._identity = load_identity(folder / "identity")
         self.service: SwarmService | None = None
 
     def wrap_store(self, local: ContentStore) -> ContentStore:
+        from protocol.swarm.node import SwarmNode
         from protocol.swarm.service import SwarmService, SwarmStore
 
-        node = self._node_type(
+        node = SwarmNode(
             local, self.options.capabilities, shelf=self._shelf, identity=self._identity
         )
         self.service = SwarmService(
@@ -139,7 +140,7 @@ class SwarmSetup:
         )
         return SwarmStore(local, self.service)
 
-    def start(self, serve: Callable[[str, bytes], dict[str, Any]], jit: Any) -> SwarmService:
+    def start(self, serve: Callable[[str, bytes], dict[str, Any]], jit: JITEngine) -> SwarmService:
         """Start the swarm node with the engine behind it; capabilities are announced for the
         deployment the engine serves (chain id and oracle address)."""
         from protocol.swarm.service import EngineBackend

@@ -11,13 +11,11 @@ from pathlib import Path
 import click
 from rich.table import Table
 
-from protocol.chain.contracts import MemJitContracts, WorkerStatus
-from protocol.chain.deployment import load_deployment
+from protocol.chain.contracts import WorkerStatus
 from protocol.cli.context import (
     RPC_HELP,
-    connect_chain,
+    contracts_for,
     json_option,
-    load_settings,
     rpc_option,
     signer_for,
     signer_options,
@@ -25,12 +23,6 @@ from protocol.cli.context import (
 from protocol.cli.output import console, parse_amount, print_json
 from protocol.errors import ConfigError
 from protocol.units import format_swt
-
-
-def contracts_for(rpc_url: str | None) -> MemJitContracts:
-    settings = load_settings()
-    chain = connect_chain(settings, rpc_url, embedded_default=False)
-    return MemJitContracts(chain, load_deployment(settings.deployments_file, chain))
 
 
 @click.command()
