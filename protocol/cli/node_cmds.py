@@ -15,7 +15,7 @@ from protocol.cli.output import console
 from protocol.cli.swarm_cmds import SwarmOptions, SwarmSetup, swarm_options
 from protocol.engine import JITEngine
 from protocol.errors import ConfigError
-from protocol.node import NodeServer, NodeState, serve_node
+from protocol.node import NodeServer, NodeState, close_node, serve_node
 
 DEFAULT_PORT = 8700
 
@@ -62,9 +62,7 @@ def node_start(host: str, port: int, engine: EngineOptions, swarm: SwarmOptions)
                 console.print(f"swarm peer {state.swarm.address}", highlight=False, soft_wrap=True)
             _serve_until_signalled(server, jit)
         finally:
-            server.server_close()
-            if state.swarm is not None:
-                state.swarm.stop()
+            close_node(server)
     console.print("node stopped")
 
 

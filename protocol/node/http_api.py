@@ -255,9 +255,13 @@ class NodeServer(ThreadingHTTPServer):
 
 
 def serve_node(server: NodeServer) -> None:
-    """Serve until :meth:`NodeServer.shutdown`; a round in flight is finished first."""
-    try:
-        server.serve_forever(poll_interval=0.2)
-    finally:
-        with server.state.lock:  # wait for the round in flight
-            server.server_close()
+    """Serve until :meth:`NodeServer.shutdown`."""
+    server.serve_forever(poll_interval=0.2)
+
+
+def close_node(server: NodeServer) -> None:
+    """Stop taking requests from peers, finish the round in flight, close the port."""
+    if server.state.swarm is not None:
+        server.state.swarm.stop()
+    with server.state.lock:
+        server.server_close()

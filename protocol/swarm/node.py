@@ -45,7 +45,7 @@ from libp2p.peer.peerinfo import PeerInfo, info_from_p2p_addr
 from libp2p.tools.anyio_service import background_trio_service
 
 from protocol import errors
-from protocol.cid import parse_cid, verify_content
+from protocol.cid import parse_cid
 from protocol.errors import (
     ContentNotFound,
     MalformedMessage,
@@ -186,8 +186,9 @@ class SwarmNode:
     ) -> None:
         """Listen on ``host``:``port``, join through ``bootstrap`` addresses, serve until
         cancelled. ``task_status.started()`` once the node is reachable. With ``maintain``,
-        the node also joins its routing table through the bootstrap peers, announces what it
-        holds and serves, and keeps doing so every ``MAINTENANCE_S``."""
+        the node also fills its routing table through the bootstrap peers, announces what it
+        serves and holds, and every ``MAINTENANCE_S`` announces new modules, evicts purged
+        ones, and joins again (announcing everything again) if it has no peer left."""
         listen = multiaddr.Multiaddr(f"/ip4/{host}/tcp/{port}")
         self._bootstrap = list(bootstrap)
         _check_port_free(host, port)
@@ -202,6 +203,7 @@ class SwarmNode:
             await self._join()
             if maintain:
                 await self.dht.refresh_routing_table()
+                await self.announce()
                 await self.maintain()
                 nursery.start_soon(self._maintenance_loop)
             task_status.started()
@@ -223,20 +225,19 @@ class SwarmNode:
                 if self.dht.routing_table.size() == 0 and self._bootstrap:
                     await self._join()
                     await self.dht.refresh_routing_table()
+                    await self.announce(self._announced)  # what no peer heard while alone
                 await self.maintain()
             except Exception as exc:  # one bad round of upkeep must not stop the node
                 log.warning("swarm maintenance failed: %s", exc)
 
     async def maintain(self) -> None:
-        """Announce the capabilities and any module not yet announced (seeding the node's own:
-        a module published into the store is seeded here), and evict what the backend
-        purged."""
-        for capability in self.capabilities:
-            await self.dht.provide(self._capability_key(capability))
+        """Announce the modules not yet announced (seeding the node's own: a module
+        published into the store is seeded here), and evict what the backend purged.
+        Announced records need no repeating: py-libp2p republishes them before they expire."""
         if isinstance(self.store, LocalStore):
-            for cid in sorted(set(self.store.cids()) - self._announced):
-                await self.dht.provide(cid)
-                self._announced.add(cid)
+            new = sorted(set(self.store.cids()) - self._announced)
+            await self._provide_modules(new)
+            for cid in new:
                 if cid not in self.shelf:
                     self._seed_soon(cid)
         purged = await self.backend.purge(self.shelf.cids())
@@ -288,7 +289,10 @@ class SwarmNode:
         """Provider records for this node's capabilities and the modules ``cids``."""
         for capability in self.capabilities:
             await self.dht.provide(self._capability_key(capability))
-        for cid in cids:
+        await self._provide_modules(cids)
+
+    async def _provide_modules(self, cids: Iterable[str]) -> None:
+        for cid in list(cids):  # a copy: the set of announced modules may be what is given
             await self.dht.provide(cid)
             self._announced.add(cid)
 
@@ -404,8 +408,7 @@ class SwarmNode:
         """Store a verified module for the swarm, announce it, evict what no longer fits."""
         self.store.put(data)
         evicted = self.shelf.add(cid)
-        await self.dht.provide(cid)
-        self._announced.add(cid)
+        await self._provide_modules([cid])
         await self._evict(evicted)
 
     async def _evict(self, cids: list[str]) -> None:
@@ -473,12 +476,9 @@ class SwarmNode:
         async def answer(peer: str, request: Message) -> Message:
             cid = str(parse_cid(request.fields["cid"]))
             if not self.store.has(cid):
-                data = await self.fetch_from(peer, cid)
-                try:
-                    verify_content(parse_cid(cid), data)
-                except MemJitError:
-                    self.reputation.misbehaved(peer)
-                    raise
+                data, _ = await fetch_verified(
+                    cid, [peer], self.fetch_from, self.reputation, attempts=1
+                )
                 await self.backend.check(cid, data)
                 await self._keep(cid, data)
                 log.info("kept %s, seeded by %s", cid, peer)

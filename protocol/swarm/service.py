@@ -78,13 +78,6 @@ class SwarmService:
                 trio.from_thread.run_sync(self._cancel.cancel, trio_token=self._token)
         self._thread.join(timeout=10)
 
-    def __enter__(self) -> SwarmService:
-        self.start()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.stop()
-
     def _thread_main(self) -> None:
         try:
             trio.run(self._main)

@@ -89,28 +89,30 @@ async def respond(
     reputation: Reputation,
 ) -> None:
     """Serve one request on ``stream``. A malformed request is charged to its sender; an
-    error the responder raises goes back as an ``error`` message; nothing a peer sends can
-    take the handler down."""
+    error while answering it (the responder's, or a reply too big to encode) goes back as an
+    ``error`` message; nothing a peer sends can take the handler down."""
     peer = str(stream.muxed_conn.peer_id)
+    what = "/".join(expect)
     try:
-        request = await read_message(StreamReader(stream).read_exactly, expect)
         try:
-            reply = await responder(peer, request)
-        except MalformedMessage:
-            raise
+            request = await read_message(StreamReader(stream).read_exactly, expect)
+        except TruncatedMessage as exc:  # it hung up: a dead peer is no liar
+            log.info("peer %s hung up inside a %s request: %s", peer, what, exc)
+            return
+        except MalformedMessage as exc:
+            reputation.misbehaved(peer)
+            log.warning("peer %s sent a malformed %s request: %s", peer, what, exc)
+            return
+        try:
+            payload = encode(await responder(peer, request))
         except MemJitError as exc:
-            reply = error_reply(exc)
+            payload = encode(error_reply(exc))
         except Exception as exc:  # a bug here: the peer still gets an answer
-            log.exception("serving %s to %s failed unexpectedly", "/".join(expect), peer)
-            reply = error_reply(exc)
-        await stream.write(encode(reply))
-    except TruncatedMessage as exc:  # it hung up: a dead peer is no liar
-        log.info("peer %s hung up inside a %s request: %s", peer, "/".join(expect), exc)
-    except MalformedMessage as exc:
-        reputation.misbehaved(peer)
-        log.warning("peer %s sent a malformed %s request: %s", peer, "/".join(expect), exc)
+            log.exception("serving %s to %s failed unexpectedly", what, peer)
+            payload = encode(error_reply(exc))
+        await stream.write(payload)
     except Exception as exc:  # a peer's stream dying must not take the handler down
-        log.info("serving %s to %s failed: %s", "/".join(expect), peer, exc)
+        log.info("serving %s to %s failed: %s", what, peer, exc)
     finally:
         await stream.close()
 
