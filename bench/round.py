@@ -7,8 +7,8 @@
 Five workers (the three digit classifiers, a second copy of the MLP staked by another owner,
 and the random guesser) serve requests of 5 digits; with the 16 canaries each worker runs on
 21 items. A first round warms the module cache; the next ones are timed by the engine, phase
-by phase: select (registry reads, canaries), open (transaction), fetch (modules from the
-cache), execute (the sandbox), prove (Groth16), close (transaction, proof verified on-chain).
+by phase: select (registry reads, canaries), open (transaction), execute (modules from the
+cache, run in the sandbox), prove (Groth16), close (transaction, proof verified on-chain).
 
 Goals: everything but the proof within 0.5 s; at most 70k gas per scored worker.
 """

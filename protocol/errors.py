@@ -149,6 +149,14 @@ class TruncatedMessage(MalformedMessage):
     """The stream ended inside a message: the peer died or hung up, more often than not."""
 
 
+class PoolError(MemJitError):
+    """The Celery pool failed a round's runs (lost them, timed out, or answered nonsense)."""
+
+
+class PoolUnavailable(PoolError):
+    """The pool's broker cannot be reached, or no pool worker answers on it."""
+
+
 class EngineError(MemJitError):
     """A service request could not be served."""
 

@@ -63,6 +63,14 @@ class Settings:
     deadline_s: float = DEFAULT_DEADLINE_S
     #: Largest output one run may return.
     output_limit_bytes: int = DEFAULT_OUTPUT_LIMIT_BYTES
+    #: Celery broker (``redis://host:port/db``): when set, rounds run their workers on the
+    #: pool behind it (``memjit pool start``) instead of in this process.
+    broker: str | None = None
+    #: Seconds after which a pool task a worker took but never finished (its machine died) is
+    #: handed to another worker: Redis's visibility timeout. Must exceed the longest run.
+    pool_redeliver_s: float = 60.0
+    #: Seconds a round waits for its runs on the pool before it is abandoned.
+    pool_timeout_s: float = 300.0
 
     def __post_init__(self) -> None:
         for name, kind in (("store", StoreKind), ("hash_function", HashFunction)):
@@ -71,9 +79,23 @@ class Settings:
                 raise ConfigError(
                     f"setting {name} must be {' or '.join(allowed)}, got {getattr(self, name)!r}"
                 )
-        for name in ("fuel_limit", "memory_limit_bytes", "output_limit_bytes", "deadline_s"):
+        for name in (
+            "fuel_limit",
+            "memory_limit_bytes",
+            "output_limit_bytes",
+            "deadline_s",
+            "pool_redeliver_s",
+            "pool_timeout_s",
+        ):
             if getattr(self, name) <= 0:
                 raise ConfigError(f"setting {name} must be positive")
+        if self.broker is not None:
+            check_broker_url(self.broker)
+            if self.pool_redeliver_s <= self.deadline_s:
+                raise ConfigError(
+                    f"setting pool_redeliver_s ({self.pool_redeliver_s:g} s) must exceed "
+                    f"deadline_s ({self.deadline_s:g} s), or a run still going is handed out again"
+                )
 
     @property
     def blocks_dir(self) -> Path:
@@ -122,6 +144,14 @@ class Settings:
         return settings
 
 
+def check_broker_url(url: str) -> None:
+    """Only Redis brokers: the pool's redelivery of a dead worker's tasks is Redis's
+    visibility timeout, and that is what the fault tests exercise."""
+    scheme = url.partition("://")[0]
+    if scheme not in ("redis", "rediss") or not url.partition("://")[2]:
+        raise ConfigError(f"the broker must be a redis:// or rediss:// URL, got {url!r}")
+
+
 def _coerce(kind: Any, name: str, value: Any) -> Any:
     if kind in ("int", int):
         try:
@@ -133,6 +163,8 @@ def _coerce(kind: Any, name: str, value: Any) -> Any:
             return float(value)
         except ValueError as exc:
             raise ConfigError(f"setting {name} must be a number, got {value!r}") from exc
+    if kind == "str | None" and value in ("", None):
+        return None  # an empty MEMJIT_BROKER means "no broker"
     return str(value)
 
 

@@ -46,6 +46,20 @@ def anvil() -> Iterator[AnvilProcess]:
     process.stop()
 
 
+@pytest.fixture(scope="session")
+def redis() -> Iterator[str]:
+    """A real redis-server on a loopback port for the session (the pool's broker); its URL."""
+    from protocol.tasks.processes import find_redis_server, start_redis
+
+    try:
+        find_redis_server()
+    except ConfigError as exc:
+        need(str(exc))
+    process = start_redis()
+    yield process.url
+    process.stop()
+
+
 @pytest.fixture(autouse=True)
 def _isolated_home(
     tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch
@@ -54,6 +68,7 @@ def _isolated_home(
     monkeypatch.setenv("MEMJIT_HOME", str(tmp_path_factory.mktemp("memjit-home")))
     monkeypatch.delenv("MEMJIT_PRIVATE_KEY", raising=False)
     monkeypatch.delenv("MEMJIT_RPC_URL", raising=False)
+    monkeypatch.delenv("MEMJIT_BROKER", raising=False)
 
 
 @pytest.fixture(scope="module", params=["embedded", "anvil"])

@@ -48,7 +48,7 @@ def test_round_benchmark_runs_on_anvil_and_reports_phases_and_gas(anvil):
         capture_output=True, text=True, check=True, timeout=600,
     )  # fmt: skip
     report = json.loads(done.stdout)
-    assert set(report["phases_s"]) == {"select", "open", "fetch", "execute", "prove", "close"}
+    assert set(report["phases_s"]) == {"select", "open", "execute", "prove", "close"}
     assert report["items_per_worker"] == 21 and report["workers"] == 5
     assert 0 < report["all_but_proof_s"] < report["total_s"]
     assert report["gas_per_round"] == report["gas_open"] + report["gas_close"]
@@ -69,3 +69,17 @@ def test_dht_benchmark_counts_lookup_hops_against_log2_n():
     assert 0 < row["found"] <= row["lookups"]
     assert 0 < row["latency_p50_ms"] <= row["latency_p95_ms"]
     assert row["startup_s"] > 0 and row["processes"] >= 1
+
+
+def test_scale_benchmark_runs_in_process_and_on_1_and_2_pool_processes(redis):
+    done = subprocess.run(
+        [sys.executable, str(ROOT / "bench/scale.py"), "--quick", "--json"],
+        capture_output=True, text=True, check=True, timeout=300,
+    )  # fmt: skip
+    report = json.loads(done.stdout)
+    assert [row["target_ms"] for row in report["workloads"]] == [10, 50]
+    for row in report["workloads"]:
+        for key in ("in_process", "pool_1", "pool_2"):
+            assert row[key]["rounds_per_s"] > 0 and row[key]["run_ms_p50"] > 0
+        assert row["two_procs_vs_one_proc"] > 0 and row["one_proc_vs_in_process"] > 0
+    assert report["workloads"][1]["goal_met"] in (True, False)

@@ -7,7 +7,7 @@ cd "$(dirname "$0")/.."
 
 step() { printf '\n==> %s\n' "$*"; }
 
-step "system packages (Node.js for solc-js, anvil and js-ipfs; clang + lld for C workers; gcc + GMP for py-libp2p)"
+step "system packages (Node.js for solc-js, anvil and js-ipfs; clang + lld for C workers; gcc + GMP for py-libp2p; Redis for the pool)"
 missing=()
 command -v node >/dev/null 2>&1 || missing+=(nodejs)
 command -v npm >/dev/null 2>&1 || missing+=(npm)
@@ -21,6 +21,8 @@ compgen -G '/usr/lib/llvm-*/lib/clang/*/lib/wasi/libclang_rt.builtins-wasm32.a' 
 command -v gcc >/dev/null 2>&1 || missing+=(gcc)
 compgen -G '/usr/include/*gmp.h' >/dev/null || compgen -G '/usr/include/*/gmp.h' >/dev/null ||
     missing+=(libgmp-dev)
+# The pool's broker. The package does not start Redis; the tests start their own on loopback.
+command -v redis-server >/dev/null 2>&1 || missing+=(redis-server)
 python3 -c 'import os, sys, sysconfig
 sys.exit(not os.path.exists(os.path.join(sysconfig.get_paths()["include"], "Python.h")))' ||
     missing+=(python3-dev)

@@ -94,6 +94,17 @@ def store_options(func: F) -> F:
     return func
 
 
+def broker_option(func: F) -> F:
+    """``--broker``: run the round's workers on the Celery pool behind this Redis."""
+    return click.option(
+        "--broker",
+        metavar="URL",
+        default=None,
+        help="Run workers on the Celery pool behind this Redis (redis://host:port/db) "
+        "[default: $MEMJIT_BROKER, else in this process].",
+    )(func)
+
+
 def connect_chain(settings: Settings, rpc_url: str | None, embedded_default: bool) -> Chain:
     """``--rpc`` if given; else the embedded chain or the configured RPC URL."""
     if rpc_url is None and embedded_default:

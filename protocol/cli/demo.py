@@ -14,6 +14,7 @@ from __future__ import annotations
 import random
 import tempfile
 import time
+from collections.abc import Callable
 from contextlib import nullcontext
 from dataclasses import dataclass
 from importlib import resources
@@ -37,6 +38,7 @@ from protocol.engine import JITEngine, Journal, RequestResult
 from protocol.errors import ConfigError
 from protocol.runtime import WorkerRuntime
 from protocol.settings import Settings
+from protocol.tasks import Executor
 from protocol.units import WEI_PER_SWT, format_swt
 from protocol.workers.build import build_file
 
@@ -114,8 +116,17 @@ def example_path(relative: str) -> Path:
 
 
 def run_demo(
-    chain: Chain, settings: Settings, work: Path, rounds: int, seed: int | None, quiet: bool = False
+    chain: Chain,
+    settings: Settings,
+    work: Path,
+    rounds: int,
+    seed: int | None,
+    quiet: bool = False,
+    executor: Callable[[WorkerRuntime], Executor] | None = None,
 ) -> dict[str, Any]:
+    """The demo's rounds on ``chain``, with its node's files in ``work``. ``executor`` says
+    where workers run (default: this process); a pool's workers must read ``work``'s store."""
+
     def say(text: str) -> None:
         if not quiet:
             console.print(text, highlight=False)
@@ -149,7 +160,15 @@ def run_demo(
             f"{OWNERS[entrant.owner_index]} publishes {entrant.name} ({short(cid, 8)}) and stakes {entrant.stake_swt} SWT"
         )
 
-    engine = JITEngine(mj, operator, runtime, load_dev_keys(), Journal(work / "rounds"), rng)
+    engine = JITEngine(
+        mj,
+        operator,
+        runtime,
+        load_dev_keys(),
+        Journal(work / "rounds"),
+        rng,
+        executor=None if executor is None else executor(runtime),
+    )
     digits = load_digits_test()
     results: list[RequestResult] = []
     correct = 0

@@ -12,6 +12,7 @@ from typing import Any
 
 from protocol.cli.context import (
     RPC_HELP,
+    broker_option,
     contracts_for,
     load_settings,
     rpc_option,
@@ -22,12 +23,15 @@ from protocol.cli.context import (
 from protocol.cli.oracle_cmds import keys_option, open_keys
 from protocol.engine import JITEngine, Journal
 from protocol.runtime import WorkerRuntime
+from protocol.settings import Settings
 from protocol.store import ContentStore, open_store
+from protocol.tasks import Executor, LocalExecutor
 
 
 @dataclass(frozen=True)
 class EngineOptions:
-    """``--rpc``, ``--keystore``/``--account``, ``--keys``, ``--store``/``--ipfs-api``."""
+    """``--rpc``, ``--keystore``/``--account``, ``--keys``, ``--store``/``--ipfs-api``,
+    ``--broker``."""
 
     rpc_url: str | None = None
     keystore: Path | None = None
@@ -35,6 +39,7 @@ class EngineOptions:
     keys_dir: Path | None = None
     store: str | None = None
     ipfs_api: str | None = None
+    broker: str | None = None
 
 
 def engine_options(func: Callable[..., Any]) -> Callable[..., Any]:
@@ -49,13 +54,20 @@ def engine_options(func: Callable[..., Any]) -> Callable[..., Any]:
         keys_dir: Path | None,
         store: str | None,
         ipfs_api: str | None,
+        broker: str | None,
         **kwargs: Any,
     ) -> Any:
-        options = EngineOptions(rpc_url, keystore, account_index, keys_dir, store, ipfs_api)
+        options = EngineOptions(rpc_url, keystore, account_index, keys_dir, store, ipfs_api, broker)
         return func(*args, engine=options, **kwargs)
 
     wrapped: Callable[..., Any] = command
-    for option in (store_options, keys_option, signer_options, rpc_option(RPC_HELP)):
+    for option in (
+        broker_option,
+        store_options,
+        keys_option,
+        signer_options,
+        rpc_option(RPC_HELP),
+    ):
         wrapped = option(wrapped)
     return wrapped
 
@@ -67,12 +79,33 @@ def open_engine(
     """The engine of this node: the recorded deployment, the operator's key, the configured
     store and cache, the oracle keys, and a journal per chain and oracle. ``store_hook``
     wraps the store the engine reads modules from (the swarm's, in a node of a swarm)."""
-    settings = load_settings(store=options.store, ipfs_api=options.ipfs_api)
+    settings = load_settings(store=options.store, ipfs_api=options.ipfs_api, broker=options.broker)
     mj = contracts_for(options.rpc_url, settings)
     operator = signer_for(mj.chain, options.keystore, options.account_index)
     journal = Journal(settings.home / "rounds" / f"{mj.chain.chain_id}-{mj.oracle.address}")
     store = open_store(settings)
     if store_hook is not None:
         store = store_hook(store)
-    with WorkerRuntime.from_settings(settings, store) as runtime:
-        yield JITEngine(mj, operator, runtime, open_keys(options.keys_dir), journal)
+    keys = open_keys(options.keys_dir)
+    with (
+        WorkerRuntime.from_settings(settings, store) as runtime,
+        executor_for(settings, runtime) as executor,
+    ):
+        yield JITEngine(mj, operator, runtime, keys, journal, executor=executor)
+
+
+@contextmanager
+def executor_for(settings: Settings, runtime: WorkerRuntime) -> Iterator[Executor]:
+    """The pool behind ``settings.broker`` when one is set, else this process. Celery is
+    imported only for a pool: the in-process engine does not pay its import time."""
+    executor: Executor
+    if settings.broker is None:
+        executor = LocalExecutor(runtime)
+    else:
+        from protocol.tasks.pool import PoolExecutor
+
+        executor = PoolExecutor(settings, runtime.vm.limits)
+    try:
+        yield executor
+    finally:
+        executor.close()

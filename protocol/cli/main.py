@@ -22,6 +22,7 @@ from protocol.cli.node_cmds import node
 from protocol.cli.operator_cmds import operator
 from protocol.cli.oracle_cmds import oracle
 from protocol.cli.output import err_console
+from protocol.cli.pool_cmds import pool
 from protocol.cli.request_cmds import request, round_group
 from protocol.cli.run_cmds import worker_build, worker_eval, worker_run
 from protocol.cli.store_cmds import cache, store
@@ -58,6 +59,7 @@ cli.add_command(round_group)
 cli.add_command(node)
 cli.add_command(swarm)
 cli.add_command(operator)
+cli.add_command(pool)
 worker.add_command(worker_run)
 worker.add_command(worker_build)
 worker.add_command(worker_build, "publish")

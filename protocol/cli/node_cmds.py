@@ -77,7 +77,8 @@ def _serve_until_signalled(server: NodeServer, jit: JITEngine) -> None:
     served = ", ".join(server.state.capabilities) or "none (routing only)"
     console.print(
         f"node serving on {server.url} (chain {mj.chain.chain_id}, oracle {mj.oracle.address}, "
-        f"operator {jit.operator.address}; capabilities: {served})",
+        f"operator {jit.operator.address}; capabilities: {served}; workers run: "
+        f"{jit.executor.where})",
         highlight=False,
         soft_wrap=True,
     )

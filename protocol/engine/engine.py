@@ -3,7 +3,8 @@
 1. select the workers for the capability (:mod:`selection`);
 2. draw canaries, hide them among the user's items (:mod:`batch`), open the round on-chain
    with the request and evaluation commitments;
-3. fetch each worker's module by CID (verified, cached), run it on the batch in the sandbox;
+3. fetch each worker's module by CID (verified, cached), run it on the batch in the sandbox,
+   in this process or on a Celery pool (:mod:`protocol.tasks`);
 4. prove the canary scores, close the round (the contract verifies the proof and settles
    rewards, slashes and terminations);
 5. answer the user's items by a score-weighted vote of the workers, with a receipt.
@@ -39,21 +40,16 @@ from protocol.engine.batch import MixedBatch, consensus, mix
 from protocol.engine.journal import ABANDONED, CLOSED, EXECUTED, OPEN, OPENING, Journal, RoundRecord
 from protocol.engine.selection import select_workers
 from protocol.engine.tasks import split_items, task_for
-from protocol.errors import (
-    ChainError,
-    MemJitError,
-    NoEligibleWorkers,
-    RoundFailed,
-    SandboxError,
-    StoreError,
-)
-from protocol.runtime import LoadedWorker, WorkerRuntime
+from protocol.errors import ChainError, MemJitError, NoEligibleWorkers, RoundFailed
+from protocol.runtime import WorkerRuntime
+from protocol.tasks import Executor, LocalExecutor
 
 log = logging.getLogger(__name__)
 
 #: closeRound verifies a proof; estimating its gas re-runs the pairing (slow in-process).
 CLOSE_GAS = 3_000_000
-PHASES = ("select", "open", "fetch", "execute", "prove", "close")
+#: ``execute`` includes fetching and compiling the modules (done by the pool when there is one).
+PHASES = ("select", "open", "execute", "prove", "close")
 
 
 @dataclass(frozen=True)
@@ -67,6 +63,8 @@ class WorkerOutcome:
     terminated: bool
     #: The sandbox's failure kind (``out-of-fuel``, ...), or None for a clean run.
     failure: str | None
+    #: Where it ran: ``local``, or the pool worker's name.
+    host: str = "local"
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -77,6 +75,7 @@ class WorkerOutcome:
             "slashed_wei": str(self.slashed_wei),
             "terminated": self.terminated,
             "failure": self.failure,
+            "host": self.host,
         }
 
 
@@ -108,6 +107,7 @@ class RequestResult:
 class _Run:
     outputs: list[bytes | None]
     failures: list[str | None]
+    hosts: list[str]
 
 
 class JITEngine:
@@ -119,11 +119,14 @@ class JITEngine:
         keys: ScoringKeys,
         journal: Journal,
         rng: random.Random | None = None,
+        executor: Executor | None = None,
     ) -> None:
         self.mj = contracts
         self.chain = contracts.chain
         self.operator = operator
         self.runtime = runtime
+        #: Where the workers run: this process (default) or a Celery pool.
+        self.executor = executor or LocalExecutor(runtime)
         self.keys = keys
         self.journal = journal
         self.rng = rng or secrets.SystemRandom()
@@ -152,6 +155,7 @@ class JITEngine:
         workers = self.candidates(capability)
         if not workers:
             raise NoEligibleWorkers(f"no active worker is registered for {capability!r}")
+        self.executor.check()  # before the round opens: an outage costs no gas
         evaluation = draw_canaries(task.load_pool(), self.keys.shape.canaries, self.rng)
         batch = mix(user_items, evaluation.inputs, self.rng)
         record = RoundRecord(
@@ -182,7 +186,7 @@ class JITEngine:
         except (MemJitError, OracleError) as exc:
             self._abandon(record, str(exc))
             raise RoundFailed(f"round {record.round_id} abandoned: {exc}") from exc
-        outcomes = self._settlement(workers, scores, run.failures, closed)
+        outcomes = self._settlement(workers, scores, run, closed)
         answers = consensus(
             [(batch.user_answers(out), s) for out, s in zip(run.outputs, scores, strict=True)]
         )
@@ -220,32 +224,17 @@ class JITEngine:
         return tx
 
     def _execute(self, record: RoundRecord, batch: MixedBatch, lap: Callable[[str], None]) -> _Run:
-        loaded = [self._fetch(cid) for cid in record.cids]
-        lap("fetch")
-        data = batch.data()
-        runs = [self._run(worker, data) for worker in loaded]
-        run = _Run([output for output, _ in runs], [failure for _, failure in runs])
+        executions = self.executor.execute_all(record.cids, batch.data())
+        run = _Run(
+            [e.output for e in executions],
+            [e.failure for e in executions],
+            [e.host for e in executions],
+        )
         record.outputs = [None if o is None else o.hex() for o in run.outputs]
         record.phase = EXECUTED
         self.journal.save(record)
         lap("execute")
         return run
-
-    def _fetch(self, cid: str) -> LoadedWorker | None:
-        try:
-            return self.runtime.fetch_module(cid)
-        except (StoreError, SandboxError) as exc:
-            log.info("worker %s unavailable: %s", cid, exc)
-            return None
-
-    def _run(self, worker: LoadedWorker | None, data: bytes) -> tuple[bytes | None, str | None]:
-        """The worker's output, or None and why it has none."""
-        if worker is None:
-            return None, "unavailable"
-        try:
-            return self.runtime.run(worker, data).output, None
-        except SandboxError as exc:
-            return None, exc.kind
 
     def _prove_and_close(
         self,
@@ -301,7 +290,7 @@ class JITEngine:
         self,
         workers: Sequence[WorkerInfo],
         scores: Sequence[int],
-        failures: Sequence[str | None],
+        run: _Run,
         closed: TxResult,
     ) -> tuple[WorkerOutcome, ...]:
         receipt = closed.receipt
@@ -329,8 +318,11 @@ class JITEngine:
                 slashed_wei=slashed.get(w.id, 0),
                 terminated=w.id in terminated,
                 failure=failure,
+                host=host,
             )
-            for w, score, failure in zip(workers, scores, failures, strict=True)
+            for w, score, failure, host in zip(
+                workers, scores, run.failures, run.hosts, strict=True
+            )
         )
 
     # -- recovery ----------------------------------------------------------------------------

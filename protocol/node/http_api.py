@@ -12,8 +12,8 @@ swarm that serves it (the caller sees the same result either way; ``node`` says 
 
 Errors are JSON ``{"error": "<one line>", "kind": "<ExceptionName>"}`` with a status that names
 the cause: 400 input that is not whole items, 404 unknown capability or path, 411/413 missing
-or oversized body, 502 round abandoned, 503 no eligible worker or serving node, or the chain
-unreachable, 500 anything else. The node logs the error and keeps serving.
+or oversized body, 502 round abandoned, 503 no eligible worker or serving node, the chain or
+the pool unreachable, 500 anything else. The node logs the error and keeps serving.
 
 Decisions:
 - One round at a time. Rounds are transactions from one operator account (nonces) recorded in
@@ -42,6 +42,7 @@ from protocol.errors import (
     ChainError,
     MemJitError,
     NoEligibleWorkers,
+    PoolError,
     RoundFailed,
     SwarmError,
     UnknownCapability,
@@ -93,6 +94,7 @@ class NodeState:
                 name: {"item_size": TASKS[name].item_size} for name in self.capabilities
             },
             "swarm": swarm,
+            "runs_on": self.engine.executor.where,
             "rounds_served": self.rounds_served,
             "rounds_failed": self.rounds_failed,
             "requests_routed": self.routed,
@@ -142,7 +144,7 @@ def status_for(exc: MemJitError) -> HTTPStatus:
     """The HTTP status that names an engine error's cause."""
     if isinstance(exc, UnknownCapability):
         return HTTPStatus.BAD_REQUEST
-    if isinstance(exc, NoEligibleWorkers | ChainError | SwarmError):
+    if isinstance(exc, NoEligibleWorkers | ChainError | SwarmError | PoolError):
         return HTTPStatus.SERVICE_UNAVAILABLE
     if isinstance(exc, RoundFailed):
         return HTTPStatus.BAD_GATEWAY
