@@ -361,3 +361,31 @@ def test_a_request_runs_on_the_pool_and_the_pool_reports_it(network, redis, tmp_
 )
 def test_pool_commands_fail_in_one_line(args, needle):
     assert_one_line_error(memjit(*args), needle)
+
+
+def test_a_node_with_a_broker_runs_rounds_on_the_pool_and_survives_losing_it(
+    network, redis, tmp_path
+):
+    from tests.test_node import Node
+
+    anvil, _mj, items, settings = network
+    worker = start_pool_worker(
+        redis, "node@test", tmp_path / "node.log", env={"MEMJIT_HOME": str(settings.home)}
+    )
+    server = Node(anvil.url, "--broker", redis)
+    try:
+        assert "workers run: " + redis in "".join(server.lines)
+        status, health = server.get("/v1/health")
+        assert (status, health["runs_on"]) == (200, redis)
+        status, served = server.post("/v1/requests/digits-8x8", items.read_bytes())
+        assert status == 200, served
+        assert {w["host"] for w in served["workers"]} == {"node@test"}
+        worker.kill()  # the pool is gone: the next request is refused before a round opens
+        status, refused = server.post("/v1/requests/digits-8x8", items.read_bytes())
+        assert (status, refused["kind"]) == (503, "PoolUnavailable")
+        assert server.get("/v1/health")[0] == 200  # and the node serves on
+    finally:
+        worker.kill()
+        code, output = server.stop()
+    assert code == 0, output
+    assert "Traceback" not in output
