@@ -90,7 +90,7 @@ class Settings:
             if getattr(self, name) <= 0:
                 raise ConfigError(f"setting {name} must be positive")
         if self.broker is not None:
-            check_broker_url(self.broker)
+            _check_broker_url(self.broker)
             if self.pool_redeliver_s <= self.deadline_s:
                 raise ConfigError(
                     f"setting pool_redeliver_s ({self.pool_redeliver_s:g} s) must exceed "
@@ -144,7 +144,7 @@ class Settings:
         return settings
 
 
-def check_broker_url(url: str) -> None:
+def _check_broker_url(url: str) -> None:
     """Only Redis brokers: the pool's redelivery of a dead worker's tasks is Redis's
     visibility timeout, and that is what the fault tests exercise."""
     scheme = url.partition("://")[0]

@@ -5,6 +5,8 @@ outage abandons the round and loses nothing."""
 from __future__ import annotations
 
 import json
+import os
+import signal
 import subprocess
 import sys
 import threading
@@ -97,6 +99,14 @@ def comparable(summary: dict[str, Any]) -> dict[str, Any]:
         for r in summary["rounds"]
     ]
     return {**{k: v for k, v in summary.items() if k != "contracts"}, "rounds": rounds}
+
+
+def worker_children(worker: PoolProcess) -> list[int]:
+    """The pids of a pool worker's processes."""
+    found = subprocess.run(
+        ["pgrep", "-P", str(worker.process.pid)], capture_output=True, text=True, check=False
+    )
+    return [int(pid) for pid in found.stdout.split()]
 
 
 def hosts(summary: dict[str, Any]) -> set[str]:
@@ -198,17 +208,21 @@ def test_demo_rounds_on_the_pool_settle_exactly_as_in_process(pool, redis):
 # -- faults ------------------------------------------------------------------------------------
 
 
-def running_on(settings: Settings, cid: str) -> str | None:
-    """The pool worker running ``cid`` now, if any."""
+def running_on(settings: Settings, cid: str, within_s: float = 60) -> tuple[str, int]:
+    """The pool worker running ``cid``, and the pid of its process running it, as soon as a
+    run of ``cid`` is seen (waiting at most ``within_s``)."""
     app = pool_app(settings)
+    deadline = time.monotonic() + within_s
     try:
-        active = app.control.inspect(timeout=0.2).active() or {}
+        while time.monotonic() < deadline:
+            active = app.control.inspect(timeout=0.2).active() or {}
+            for name, tasks in active.items():
+                for task in tasks:
+                    if task["args"][0] == cid:
+                        return str(name), int(task["worker_pid"])
     finally:
         app.close()
-    for name, tasks in active.items():
-        if any(task["args"][0] == cid for task in tasks):
-            return str(name)
-    return None
+    raise AssertionError(f"no pool worker was seen running {cid}")
 
 
 def test_a_pool_worker_killed_mid_round_has_its_runs_redone_by_another(
@@ -232,13 +246,9 @@ def test_a_pool_worker_killed_mid_round_has_its_runs_redone_by_another(
         killed: list[str] = []
 
         def kill_the_spinner() -> None:
-            deadline = time.monotonic() + 60
-            while time.monotonic() < deadline:
-                name = running_on(settings, spin)
-                if name is not None:
-                    workers[name].kill()  # SIGKILL to the worker and its pool processes
-                    killed.append(name)
-                    return
+            name, _pid = running_on(settings, spin)
+            workers[name].kill()  # SIGKILL to the worker and its pool processes
+            killed.append(name)
 
         killer = threading.Thread(target=kill_the_spinner)
         killer.start()
@@ -265,19 +275,17 @@ def test_a_pool_process_killed_mid_run_is_replaced_and_the_run_retried(pool, red
         killed: list[int] = []
 
         def kill_a_process() -> None:
-            while running_on(settings, spin) is None:
-                pass
+            _name, pid = running_on(settings, spin)  # the process with the run, not its idle twin
             time.sleep(0.3)
-            for pid in worker.children()[:1]:
-                subprocess.run(["kill", "-9", str(pid)], check=True)
-                killed.append(pid)
+            os.kill(pid, signal.SIGKILL)
+            killed.append(pid)
 
         killer = threading.Thread(target=kill_a_process)
         killer.start()
         (execution,) = executor.execute_all([spin], b"x")
         killer.join()
         executor.close()
-    assert killed
+    assert killed and killed[0] not in worker_children(worker)  # replaced by a new process
     assert (execution.failure, execution.fuel_used) == ("out-of-fuel", SLOW_FUEL)
 
 

@@ -42,7 +42,7 @@ from protocol.engine.selection import select_workers
 from protocol.engine.tasks import split_items, task_for
 from protocol.errors import ChainError, MemJitError, NoEligibleWorkers, RoundFailed
 from protocol.runtime import WorkerRuntime
-from protocol.tasks import Executor, LocalExecutor
+from protocol.tasks import Execution, Executor, LocalExecutor
 
 log = logging.getLogger(__name__)
 
@@ -101,13 +101,6 @@ class RequestResult:
             "timings_s": self.timings_s,
             "workers": [w.to_json() for w in self.workers],
         }
-
-
-@dataclass
-class _Run:
-    outputs: list[bytes | None]
-    failures: list[str | None]
-    hosts: list[str]
 
 
 class JITEngine:
@@ -178,17 +171,18 @@ class JITEngine:
         lap("open")
         say(f"round {record.round_id}: running {len(workers)} workers on {len(batch.items)} items")
         try:
-            run = self._execute(record, batch, lap)
+            runs = self._execute(record, batch, lap)
+            outputs = [run.output for run in runs]
             say(f"round {record.round_id}: proving the scores")
-            closed, scores = self._prove_and_close(record, evaluation, batch, run.outputs, lap)
+            closed, scores = self._prove_and_close(record, evaluation, batch, outputs, lap)
         except ChainError:
             raise  # the journal holds the round; `recover` finishes or abandons it
         except (MemJitError, OracleError) as exc:
             self._abandon(record, str(exc))
             raise RoundFailed(f"round {record.round_id} abandoned: {exc}") from exc
-        outcomes = self._settlement(workers, scores, run, closed)
+        outcomes = self._settlement(workers, scores, runs, closed)
         answers = consensus(
-            [(batch.user_answers(out), s) for out, s in zip(run.outputs, scores, strict=True)]
+            [(batch.user_answers(out), s) for out, s in zip(outputs, scores, strict=True)]
         )
         return RequestResult(
             capability=capability,
@@ -223,18 +217,15 @@ class JITEngine:
         self.journal.save(record)
         return tx
 
-    def _execute(self, record: RoundRecord, batch: MixedBatch, lap: Callable[[str], None]) -> _Run:
-        executions = self.executor.execute_all(record.cids, batch.data())
-        run = _Run(
-            [e.output for e in executions],
-            [e.failure for e in executions],
-            [e.host for e in executions],
-        )
-        record.outputs = [None if o is None else o.hex() for o in run.outputs]
+    def _execute(
+        self, record: RoundRecord, batch: MixedBatch, lap: Callable[[str], None]
+    ) -> list[Execution]:
+        runs = self.executor.execute_all(record.cids, batch.data())
+        record.outputs = [None if run.output is None else run.output.hex() for run in runs]
         record.phase = EXECUTED
         self.journal.save(record)
         lap("execute")
-        return run
+        return runs
 
     def _prove_and_close(
         self,
@@ -290,7 +281,7 @@ class JITEngine:
         self,
         workers: Sequence[WorkerInfo],
         scores: Sequence[int],
-        run: _Run,
+        runs: Sequence[Execution],
         closed: TxResult,
     ) -> tuple[WorkerOutcome, ...]:
         receipt = closed.receipt
@@ -317,12 +308,10 @@ class JITEngine:
                 reward_wei=rewards.get(w.id, 0),
                 slashed_wei=slashed.get(w.id, 0),
                 terminated=w.id in terminated,
-                failure=failure,
-                host=host,
+                failure=run.failure,
+                host=run.host,
             )
-            for w, score, failure, host in zip(
-                workers, scores, run.failures, run.hosts, strict=True
-            )
+            for w, score, run in zip(workers, scores, runs, strict=True)
         )
 
     # -- recovery ----------------------------------------------------------------------------
@@ -358,7 +347,7 @@ class JITEngine:
         evaluation = EvaluationSet.from_json(record.evaluation)
         batch = record.batch()
         if record.outputs is None:
-            outputs = self._execute(record, batch, lambda _phase: None).outputs
+            outputs = [run.output for run in self._execute(record, batch, lambda _phase: None)]
         else:
             outputs = [None if o is None else bytes.fromhex(o) for o in record.outputs]
         try:

@@ -22,7 +22,7 @@ from typing import Any
 from celery import Celery
 from kombu.utils.url import maybe_sanitize_url
 
-from protocol.settings import Settings, check_broker_url
+from protocol.settings import Settings
 
 QUEUE = "memjit"
 TASK_NAME = "memjit.execute"
@@ -36,9 +36,8 @@ RESULT_TTL_S = 3600
 
 def pool_app(settings: Settings) -> Celery:
     """The pool's app for ``settings.broker`` (which must be set)."""
-    if settings.broker is None:
+    if settings.broker is None:  # Settings checked its URL when it was set
         raise ValueError("pool_app needs a broker")
-    check_broker_url(settings.broker)
     app = Celery("memjit", broker=settings.broker, backend=settings.broker, set_as_current=False)
     transport: dict[str, Any] = {
         "visibility_timeout": settings.pool_redeliver_s,
@@ -56,7 +55,6 @@ def pool_app(settings: Settings) -> Celery:
         task_retry_on_worker_lost=True,
         worker_prefetch_multiplier=1,
         broker_transport_options=transport,
-        result_backend_transport_options=transport,
         result_expires=RESULT_TTL_S,
         broker_connection_retry_on_startup=True,
         worker_hijack_root_logger=False,

@@ -11,7 +11,6 @@ from collections.abc import Sequence
 from typing import Protocol
 
 from protocol.runtime import WorkerRuntime
-from protocol.sandbox import Limits
 from protocol.tasks.execution import Execution, execute
 
 
@@ -37,15 +36,15 @@ class LocalExecutor:
 
     where = "in-process"
 
-    def __init__(self, runtime: WorkerRuntime, limits: Limits | None = None) -> None:
+    def __init__(self, runtime: WorkerRuntime) -> None:
         self.runtime = runtime
-        self.limits = limits or runtime.vm.limits
 
     def check(self) -> None:
         return None
 
     def execute_all(self, cids: Sequence[str], data: bytes) -> list[Execution]:
-        return [execute(self.runtime, cid, data, self.limits) for cid in cids]
+        limits = self.runtime.vm.limits
+        return [execute(self.runtime, cid, data, limits) for cid in cids]
 
     def close(self) -> None:
         return None

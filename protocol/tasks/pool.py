@@ -57,20 +57,17 @@ class PoolExecutor:
         good once its reconnects run out)."""
         if self._app is None:
             self._app = pool_app(self.settings)
-            options = dict(self._app.conf.result_backend_transport_options)
-            options["retry_policy"] = RESULT_RETRY_POLICY
-            self._app.conf.result_backend_transport_options = options
+            self._app.conf.result_backend_transport_options = {"retry_policy": RESULT_RETRY_POLICY}
         return self._app
 
     def check(self) -> None:
         """The broker answers and at least one pool worker listens on it."""
         try:
-            with self.app.connection_for_write() as conn:
-                conn.ensure_connection(max_retries=1, timeout=CONNECT_TIMEOUT_S)
+            reach_broker(self.app, self.where)
             replies = self.app.control.ping(timeout=CONNECT_TIMEOUT_S, limit=1)
         except OUTAGE as exc:
             self._reset()
-            raise PoolUnavailable(f"the pool's broker {self.where} is unreachable: {exc}") from exc
+            raise unreachable(self.where, exc) from exc
         if not replies:
             raise PoolUnavailable(
                 f"no pool worker answers on {self.where}: start one with `memjit pool start`"
@@ -129,6 +126,21 @@ class PoolExecutor:
             except Exception as exc:  # closing connections to a broker that is gone
                 log.debug("closing the pool app: %s", exc)
             self._app = None
+
+
+def reach_broker(app: Celery, where: str) -> int:
+    """Connect to the broker (one retry, :data:`CONNECT_TIMEOUT_S`); the length of the pool's
+    queue. :class:`PoolUnavailable` when the broker does not answer."""
+    try:
+        with app.connection_for_read() as conn:
+            conn.ensure_connection(max_retries=1, timeout=CONNECT_TIMEOUT_S)
+            return int(conn.default_channel.client.llen(QUEUE))
+    except OUTAGE as exc:
+        raise unreachable(where, exc) from exc
+
+
+def unreachable(where: str, exc: BaseException) -> PoolUnavailable:
+    return PoolUnavailable(f"the pool's broker {where} is unreachable: {exc}")
 
 
 def _forget(result: AsyncResult) -> None:

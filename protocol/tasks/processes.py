@@ -92,13 +92,6 @@ class PoolProcess:
         """SIGTERM: finish the runs in hand, then exit."""
         terminate(self.process, timeout_s=30)
 
-    def children(self) -> list[int]:
-        """The pids of its pool processes."""
-        found = subprocess.run(
-            ["pgrep", "-P", str(self.process.pid)], capture_output=True, text=True, check=False
-        )
-        return [int(pid) for pid in found.stdout.split()]
-
 
 def start_pool_worker(
     broker: str,

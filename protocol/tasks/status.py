@@ -5,10 +5,9 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass
 from typing import Any
 
-from protocol.errors import PoolUnavailable
 from protocol.settings import Settings
-from protocol.tasks.app import QUEUE, pool_app, safe_url
-from protocol.tasks.pool import CONNECT_TIMEOUT_S, OUTAGE
+from protocol.tasks.app import pool_app, safe_url
+from protocol.tasks.pool import OUTAGE, reach_broker, unreachable
 
 
 @dataclass(frozen=True)
@@ -41,15 +40,12 @@ def pool_status(settings: Settings, timeout_s: float) -> PoolStatus:
     app = pool_app(settings)
     where = safe_url(settings.broker or "")
     try:
-        with app.connection_for_read() as conn:
-            conn.ensure_connection(max_retries=1, timeout=CONNECT_TIMEOUT_S)
+        queued = reach_broker(app, where)
         inspect = app.control.inspect(timeout=timeout_s)
         stats: dict[str, Any] = inspect.stats() or {}
         active: dict[str, Any] = inspect.active() or {}
-        with app.connection_for_read() as conn:
-            queued = int(conn.default_channel.client.llen(QUEUE))
     except OUTAGE as exc:
-        raise PoolUnavailable(f"the pool's broker {where} is unreachable: {exc}") from exc
+        raise unreachable(where, exc) from exc
     finally:
         app.close()
     workers = tuple(
