@@ -2,20 +2,15 @@
 
 from __future__ import annotations
 
-import signal
-import sys
-import threading
-from types import FrameType
-
 import click
 
 from protocol.cli.context import load_settings
 from protocol.cli.engine_context import EngineOptions, engine_options, open_engine
 from protocol.cli.output import console
+from protocol.cli.serving import serve_until_signalled
 from protocol.cli.swarm_cmds import SwarmOptions, SwarmSetup, swarm_options
-from protocol.engine import JITEngine
 from protocol.errors import ConfigError
-from protocol.node import NodeServer, NodeState, close_node, serve_node
+from protocol.node import NodeServer, NodeState, close_node
 
 DEFAULT_PORT = 8700
 
@@ -60,27 +55,13 @@ def node_start(host: str, port: int, engine: EngineOptions, swarm: SwarmOptions)
             if setup is not None:
                 state.swarm = setup.start(state.serve_local, jit)
                 console.print(f"swarm peer {state.swarm.address}", highlight=False, soft_wrap=True)
-            _serve_until_signalled(server, jit)
+            served = ", ".join(state.capabilities) or "none (routing only)"
+            serve_until_signalled(
+                server,
+                f"node serving on {server.url} (chain {jit.mj.chain.chain_id}, oracle "
+                f"{jit.mj.oracle.address}, operator {jit.operator.address}; capabilities: "
+                f"{served}; workers run: {jit.executor.where})",
+            )
         finally:
             close_node(server)
     console.print("node stopped")
-
-
-def _serve_until_signalled(server: NodeServer, jit: JITEngine) -> None:
-    def stop(_signum: int, _frame: FrameType | None) -> None:
-        # shutdown() waits for serve_forever to return, so it cannot run on its thread.
-        threading.Thread(target=server.shutdown, daemon=True).start()
-
-    signal.signal(signal.SIGTERM, stop)
-    signal.signal(signal.SIGINT, stop)
-    mj = jit.mj
-    served = ", ".join(server.state.capabilities) or "none (routing only)"
-    console.print(
-        f"node serving on {server.url} (chain {mj.chain.chain_id}, oracle {mj.oracle.address}, "
-        f"operator {jit.operator.address}; capabilities: {served}; workers run: "
-        f"{jit.executor.where})",
-        highlight=False,
-        soft_wrap=True,
-    )
-    sys.stdout.flush()  # a supervisor reading our output learns the port now
-    serve_node(server)

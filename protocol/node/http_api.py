@@ -256,11 +256,6 @@ class NodeServer(ThreadingHTTPServer):
         return f"http://{host!s}:{port}"
 
 
-def serve_node(server: NodeServer) -> None:
-    """Serve until :meth:`NodeServer.shutdown`."""
-    server.serve_forever(poll_interval=0.2)
-
-
 def close_node(server: NodeServer) -> None:
     """Stop taking requests from peers, finish the round in flight, close the port."""
     if server.state.swarm is not None:
