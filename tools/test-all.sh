@@ -7,7 +7,7 @@ cd "$(dirname "$0")/.."
 
 step() { printf '\n==> %s\n' "$*"; }
 
-step "system packages (Node.js for solc-js, anvil and js-ipfs; clang + lld for C workers; gcc + GMP for py-libp2p; Redis for the pool)"
+step "system packages (Node.js for solc-js, anvil and js-ipfs; clang + lld for C workers; gcc + GMP for py-libp2p; Redis for the pool; Chromium for the dashboard)"
 missing=()
 command -v node >/dev/null 2>&1 || missing+=(nodejs)
 command -v npm >/dev/null 2>&1 || missing+=(npm)
@@ -26,11 +26,18 @@ command -v redis-server >/dev/null 2>&1 || missing+=(redis-server)
 python3 -c 'import os, sys, sysconfig
 sys.exit(not os.path.exists(os.path.join(sysconfig.get_paths()["include"], "Python.h")))' ||
     missing+=(python3-dev)
-if ((${#missing[@]})); then
+# The dashboard's browser tests drive Debian's Chromium (Playwright cannot download browsers
+# here). Without --no-install-recommends apt would also upgrade unrelated packages.
+browser=()
+[ -x /usr/lib/chromium/chromium-headless-shell ] || browser+=(chromium chromium-headless-shell)
+if ((${#missing[@]} + ${#browser[@]})); then
     sudo=""
     [ "$(id -u)" -eq 0 ] || sudo="sudo"
     $sudo apt-get update -qq
-    $sudo apt-get install -y -qq "${missing[@]}"
+    if ((${#missing[@]})); then $sudo apt-get install -y -qq "${missing[@]}"; fi
+    if ((${#browser[@]})); then
+        $sudo apt-get install -y -qq --no-install-recommends "${browser[@]}"
+    fi
 fi
 
 step "npm packages (pinned by package-lock.json; postinstall patches js-ipfs, see tools/ipfs)"
@@ -56,6 +63,9 @@ step "lint (ruff) and type check (mypy)"
 
 step "committed contract artifacts are current"
 .venv/bin/memjit compile --check
+
+step "dashboard page: the committed bundle is current, its TypeScript type-checks"
+npm run --silent check:web
 
 step "tests"
 # Powers of tau for the snarkjs cross-checks: generated locally once, kept between runs.

@@ -29,7 +29,13 @@ from oracle.files import PUBLIC_MODE, write_atomic
 from oracle.prover import load_dev_keys
 from protocol.chain.connection import Chain
 from protocol.chain.contracts import MemJitContracts
-from protocol.chain.deployment import DeployConfig, deploy_memjit, verifier_artifact
+from protocol.chain.deployment import (
+    DeployConfig,
+    Deployment,
+    deploy_memjit,
+    save_deployment,
+    verifier_artifact,
+)
 from protocol.chain.signers import devnet_signer
 from protocol.cli.context import connect_chain, json_option, load_settings, rpc_option
 from protocol.cli.leaderboard_plot import render_leaderboard_svg
@@ -43,6 +49,8 @@ from protocol.units import WEI_PER_SWT, format_swt
 from protocol.workers.build import build_file
 
 CAPABILITY = "digits-8x8"
+#: ``memjit web``'s port, for ``--web``; a constant here keeps the page's modules unimported.
+DASHBOARD_PORT = 8690
 USER_ITEMS = 5
 
 
@@ -86,9 +94,25 @@ OWNERS = {1: "bob", 2: "alice", 3: "mallory", 4: "trent"}
     default=None,
     help="Also draw the leaderboard, round by round, into this SVG file.",
 )
+@click.option(
+    "--web",
+    "web_port",
+    type=click.IntRange(0, 65535),
+    is_flag=False,
+    flag_value=DASHBOARD_PORT,
+    default=None,
+    metavar="[PORT]",
+    help=f"Then serve the dashboard of the result on 127.0.0.1:PORT [{DASHBOARD_PORT}] until "
+    "Ctrl-C (read-only on the in-process chain).",
+)
 @json_option("a machine-readable summary")
 def demo(
-    rpc_url: str | None, rounds: int, seed: int | None, svg_path: Path | None, as_json: bool
+    rpc_url: str | None,
+    rounds: int,
+    seed: int | None,
+    svg_path: Path | None,
+    web_port: int | None,
+    as_json: bool,
 ) -> None:
     """Deploy MemJit, publish and stake example workers, and serve requests: rounds of
     competing workers, proved and settled on-chain (in-process chain unless --rpc)."""
@@ -101,13 +125,31 @@ def demo(
         )
     with tempfile.TemporaryDirectory(prefix="memjit-demo-") as work:
         summary = run_demo(chain, settings, Path(work), rounds, seed, quiet=as_json)
-    summary["seconds"] = round(time.perf_counter() - started, 2)
-    if svg_path is not None:
-        write_atomic(svg_path, render_leaderboard_svg(summary).encode(), mode=PUBLIC_MODE)
-    if as_json:
-        print_json(summary)
-    else:
-        console.print(f"[dim]{summary['seconds']} s[/dim]")
+        summary["seconds"] = round(time.perf_counter() - started, 2)
+        if svg_path is not None:
+            write_atomic(svg_path, render_leaderboard_svg(summary).encode(), mode=PUBLIC_MODE)
+        if as_json:
+            print_json(summary)
+        else:
+            console.print(f"[dim]{summary['seconds']} s[/dim]")
+        if web_port is not None:
+            from protocol.cli.web_cmd import serve_dashboard  # the page's modules only if asked
+
+            deployment = Deployment.from_json(
+                {
+                    "chain_id": chain.chain_id,
+                    "swt": summary["contracts"]["SWT"],
+                    "registry": summary["contracts"]["WorkerRegistry"],
+                    "oracle": summary["contracts"]["UtilityOracle"],
+                    "verifier": summary["contracts"]["Groth16Verifier"],
+                    "deployer": devnet_signer(chain, 0).address,
+                    "block_number": 0,  # scanning a demo chain from its start costs nothing
+                }
+            )
+            # The demo's store holds its workers' modules: the page can check their CIDs.
+            with WorkerRuntime.from_settings(Settings.load(home=Path(work))) as runtime:
+                mj = MemJitContracts(chain, deployment)
+                serve_dashboard(mj, runtime, "127.0.0.1", web_port, open_browser=False)
 
 
 def example_path(relative: str) -> Path:
@@ -142,6 +184,9 @@ def run_demo(
         f"deployed SWT {deployed.swt}, WorkerRegistry {deployed.registry}, UtilityOracle "
         f"{deployed.oracle}, Groth16Verifier {deployed.verifier} (INSECURE development keys)"
     )
+    if chain.kind == "rpc":  # so that `memjit web` and `memjit worker ...` find it afterwards
+        save_deployment(settings.deployments_file, deployed)
+        say(f"recorded the deployment for chain {chain.chain_id} in {settings.deployments_file}")
 
     # The demo's node keeps its store, cache and journal in a scratch folder.
     node_settings = Settings.load(home=work)

@@ -27,6 +27,7 @@ from protocol.cli.request_cmds import request, round_group
 from protocol.cli.run_cmds import worker_build, worker_eval, worker_run
 from protocol.cli.store_cmds import cache, store
 from protocol.cli.swarm_cmds import swarm
+from protocol.cli.web_cmd import web
 from protocol.cli.worker_cmds import faucet, worker
 from protocol.errors import MemJitError
 
@@ -60,6 +61,7 @@ cli.add_command(node)
 cli.add_command(swarm)
 cli.add_command(operator)
 cli.add_command(pool)
+cli.add_command(web)
 worker.add_command(worker_run)
 worker.add_command(worker_build)
 worker.add_command(worker_build, "publish")

@@ -1,0 +1,239 @@
+"""``memjit web``'s HTTP server: the dashboard page and the read-only JSON API it reads.
+
+    GET /                       the page (static/index.html, app.css, app.js)
+    GET /api/config             chain, contract addresses and ABIs, token, capabilities
+    GET /api/dashboard          supply, parameters, population, leaderboard, recent rounds
+    GET /api/account/<address>  an account's SWT balance and its workers
+    GET /api/modules/<cid>      200 if the content store holds a worker module at the CID
+
+Errors are JSON ``{"error": "<one line>", "kind": "<ExceptionName>"}``: 400 bad input, 404
+unknown path or CID, 422 content that is not a worker module, 503 chain or store unreachable.
+
+Decisions:
+- Read-only. The server holds no key and sends no transaction: the page signs and sends
+  through the user's wallet. It does not proxy JSON-RPC either, so no website can reach the
+  node's unlocked devnet accounts through it.
+- The Host header must name the address the server listens on (or localhost): a page on
+  another site cannot read the API through DNS rebinding.
+- The standard library's threading server, as the node's: one user, a poll every few seconds.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+import threading
+from dataclasses import dataclass, field
+from http import HTTPStatus
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from importlib import resources
+from typing import Any
+
+from eth_utils.address import is_address
+
+from protocol import __version__
+from protocol.artifacts import load_artifact
+from protocol.chain.contracts import PERMIT_TTL_S, MemJitContracts
+from protocol.chain.transactions import call
+from protocol.cid import parse_cid
+from protocol.engine.tasks import TASKS
+from protocol.errors import (
+    BadCid,
+    ChainError,
+    ContentNotFound,
+    MemJitError,
+    SandboxError,
+    StoreError,
+    StoreUnavailable,
+)
+from protocol.runtime import WorkerRuntime
+from protocol.web.chain_view import ChainView
+
+log = logging.getLogger(__name__)
+
+#: The page's files: name → content type. Nothing else is served from disk.
+STATIC_FILES = {
+    "index.html": "text/html; charset=utf-8",
+    "app.css": "text/css; charset=utf-8",
+    "app.js": "text/javascript; charset=utf-8",
+}
+CONTRACTS = ("SWT", "WorkerRegistry", "UtilityOracle")
+_CID_TEXT = re.compile(r"^[A-Za-z0-9]{1,128}$")
+
+
+class ApiError(Exception):
+    def __init__(self, status: HTTPStatus, message: str, kind: str) -> None:
+        super().__init__(message)
+        self.status = status
+        self.kind = kind
+
+
+@dataclass
+class WebState:
+    """What the handlers share: the chain view, and the runtime that checks modules."""
+
+    view: ChainView
+    runtime: WorkerRuntime
+    module_lock: threading.Lock = field(default_factory=threading.Lock)
+    _config: dict[str, Any] | None = None
+
+    @property
+    def mj(self) -> MemJitContracts:
+        return self.view.mj
+
+    def config(self) -> dict[str, Any]:
+        if self._config is None:
+            mj = self.mj
+            chain = mj.chain
+            swt = mj.swt.functions
+            self._config = {
+                "version": __version__,
+                "chain": {
+                    "id": chain.chain_id,
+                    "name": chain.name,
+                    "rpc_url": chain.url,
+                    "wallet_reachable": chain.kind == "rpc",
+                },
+                "contracts": {
+                    "SWT": mj.deployment.swt,
+                    "WorkerRegistry": mj.deployment.registry,
+                    "UtilityOracle": mj.deployment.oracle,
+                    "Groth16Verifier": mj.deployment.verifier,
+                },
+                "abis": {name: load_artifact(name).abi for name in CONTRACTS},
+                "token": {
+                    "name": str(call(chain, swt.name())),
+                    "symbol": str(call(chain, swt.symbol())),
+                    "decimals": int(call(chain, swt.decimals())),
+                },
+                "capabilities": sorted(TASKS),
+                "permit_ttl_s": PERMIT_TTL_S,
+            }
+        return self._config
+
+    def account(self, address: str) -> dict[str, Any]:
+        if not is_address(address):
+            raise ApiError(
+                HTTPStatus.BAD_REQUEST, f"{address!r} is not an Ethereum address", "BadAddress"
+            )
+        return self.view.account(address)
+
+    def module(self, cid: str) -> dict[str, Any]:
+        """Checks that the store holds a worker module at ``cid`` (fetched, verified against
+        the CID, compiled and checked against the worker ABI, as a round would)."""
+        if not _CID_TEXT.match(cid):
+            raise ApiError(HTTPStatus.BAD_REQUEST, f"{cid[:80]!r} is not a CID", "BadCid")
+        with self.module_lock:
+            try:
+                cid = str(parse_cid(cid))
+                wasm = self.runtime.store.get(cid)
+                self.runtime.cache.get_or_compile(cid, wasm)
+            except BadCid as exc:
+                raise ApiError(HTTPStatus.BAD_REQUEST, str(exc), type(exc).__name__) from None
+            except ContentNotFound as exc:
+                raise ApiError(
+                    HTTPStatus.NOT_FOUND,
+                    f"no module with CID {cid} in the content store ({exc}): publish it first "
+                    "(memjit worker publish)",
+                    type(exc).__name__,
+                ) from None
+            except StoreUnavailable as exc:
+                raise ApiError(
+                    HTTPStatus.SERVICE_UNAVAILABLE, str(exc), type(exc).__name__
+                ) from None
+            except (SandboxError, StoreError) as exc:
+                raise ApiError(
+                    HTTPStatus.UNPROCESSABLE_ENTITY,
+                    f"{cid} is not a worker module: {exc}",
+                    type(exc).__name__,
+                ) from None
+        return {"cid": cid, "size_bytes": len(wasm)}
+
+
+class WebHandler(BaseHTTPRequestHandler):
+    server: WebServer
+    server_version = f"memjit/{__version__}"
+    protocol_version = "HTTP/1.1"
+
+    def do_GET(self) -> None:
+        path = self.path.split("?", 1)[0]
+        state = self.server.state
+        try:
+            self._check_host()
+            if path in ("/", "/index.html"):
+                self._send_static("index.html")
+            elif path.lstrip("/") in STATIC_FILES:
+                self._send_static(path.lstrip("/"))
+            elif path == "/api/config":
+                self._send_json(HTTPStatus.OK, state.config())
+            elif path == "/api/dashboard":
+                self._send_json(HTTPStatus.OK, state.view.dashboard())
+            elif path.startswith("/api/account/"):
+                self._send_json(HTTPStatus.OK, state.account(path.removeprefix("/api/account/")))
+            elif path.startswith("/api/modules/"):
+                self._send_json(HTTPStatus.OK, state.module(path.removeprefix("/api/modules/")))
+            else:
+                raise ApiError(HTTPStatus.NOT_FOUND, f"no such path {path}", "NotFound")
+        except ApiError as exc:
+            self._send_error(exc)
+        except ChainError as exc:
+            log.warning("GET %s: %s", path, exc)
+            self._send_error(ApiError(HTTPStatus.SERVICE_UNAVAILABLE, str(exc), type(exc).__name__))
+        except MemJitError as exc:
+            self._send_error(ApiError(HTTPStatus.BAD_REQUEST, str(exc), type(exc).__name__))
+        except Exception as exc:  # a bug must not take the server down
+            log.exception("GET %s failed unexpectedly", path)
+            self._send_error(
+                ApiError(
+                    HTTPStatus.INTERNAL_SERVER_ERROR,
+                    f"internal error: {type(exc).__name__}: {exc}",
+                    type(exc).__name__,
+                )
+            )
+
+    def _check_host(self) -> None:
+        host = (self.headers.get("Host") or "").rsplit(":", 1)[0].strip("[]").lower()
+        if host not in self.server.allowed_hosts:
+            raise ApiError(
+                HTTPStatus.FORBIDDEN,
+                f"requests must be addressed to this server, not {host!r}",
+                "ForbiddenHost",
+            )
+
+    def _send_static(self, name: str) -> None:
+        body = resources.files("protocol.web").joinpath("static", name).read_bytes()
+        self._send(HTTPStatus.OK, STATIC_FILES[name], body)
+
+    def _send_error(self, exc: ApiError) -> None:
+        self._send_json(exc.status, {"error": str(exc), "kind": exc.kind})
+
+    def _send_json(self, status: HTTPStatus, body: dict[str, Any]) -> None:
+        self._send(status, "application/json", json.dumps(body).encode() + b"\n")
+
+    def _send(self, status: HTTPStatus, content_type: str, payload: bytes) -> None:
+        self.send_response(status)
+        self.send_header("Content-Type", content_type)
+        self.send_header("Content-Length", str(len(payload)))
+        self.send_header("Cache-Control", "no-cache")
+        self.send_header("X-Content-Type-Options", "nosniff")
+        self.end_headers()
+        self.wfile.write(payload)
+
+    def log_message(self, format: str, *args: Any) -> None:
+        log.info("%s %s", self.address_string(), format % args)
+
+
+class WebServer(ThreadingHTTPServer):
+    daemon_threads = True
+
+    def __init__(self, address: tuple[str, int], state: WebState) -> None:
+        super().__init__(address, WebHandler)
+        self.state = state
+        host = str(self.server_address[0])
+        self.allowed_hosts = frozenset({host, "localhost", "127.0.0.1", "::1"})
+
+    @property
+    def url(self) -> str:
+        host, port = self.server_address[:2]
+        return f"http://{host!s}:{port}"

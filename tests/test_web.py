@@ -1,0 +1,549 @@
+"""``memjit web``: the JSON API against a real anvil on which the demo ran rounds, and the page
+in a real headless Chromium driven by Playwright, staking through an injected EIP-1193 wallet
+that signs with a devnet key (tests/browser_wallet.py)."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import re
+import shutil
+import signal
+import subprocess
+import sys
+import threading
+import urllib.error
+import urllib.request
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from protocol.chain.anvil import AnvilProcess, find_anvil, start_anvil
+from protocol.chain.connection import connect
+from protocol.chain.contracts import MemJitContracts, WorkerStatus, worker_id
+from protocol.chain.deployment import DeployConfig, deploy_memjit, load_deployment
+from protocol.chain.signers import Signer, devnet_signer
+from protocol.cli.demo import example_path, run_demo
+from protocol.errors import ConfigError
+from protocol.runtime import WorkerRuntime
+from protocol.settings import Settings
+from protocol.web import ChainView, WebServer, WebState
+from protocol.workers.build import build_file
+from tests.browser_wallet import INIT_SCRIPT, BrowserWallet
+from tests.conftest import TEST_CONFIG, need
+from tests.helpers import ROOT, SWT, advance_time, assert_one_line_error, memjit
+
+DEMO_ROUNDS = 3
+#: Where Debian's chromium package puts the browser; the /usr/bin wrapper adds flags we
+#: do not want. MEMJIT_CHROMIUM overrides.
+CHROMIUM_PATHS = ("/usr/lib/chromium/chromium-headless-shell", "/usr/lib/chromium/chromium")
+UI_TIMEOUT_MS = 30_000
+
+
+@dataclass
+class Site:
+    """A deployment that has run demo rounds on its own anvil, served by a web server."""
+
+    anvil: AnvilProcess
+    settings: Settings
+    mj: MemJitContracts
+    server: WebServer
+    summary: dict[str, Any]
+    module_cid: str  # a worker module in the server's store
+    text_cid: str  # content in the store that is not a WebAssembly module
+
+    @property
+    def url(self) -> str:
+        return self.server.url
+
+    def get(self, path: str, host: str | None = None) -> tuple[int, dict[str, Any]]:
+        request = urllib.request.Request(self.url + path)
+        if host is not None:
+            request.add_header("Host", host)
+        try:
+            with urllib.request.urlopen(request, timeout=30) as response:
+                return response.status, json.loads(response.read())
+        except urllib.error.HTTPError as exc:
+            return exc.code, json.loads(exc.read())
+
+    def funded(self, index: int, swt: int = 1_000) -> Signer:
+        signer = devnet_signer(self.mj.chain, index)
+        if swt:
+            self.mj.faucet(signer, swt * SWT)
+        return signer
+
+
+def serve(state: WebState) -> WebServer:
+    server = WebServer(("127.0.0.1", 0), state)
+    threading.Thread(
+        target=server.serve_forever, kwargs={"poll_interval": 0.1}, daemon=True
+    ).start()
+    return server
+
+
+@pytest.fixture(scope="module")
+def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
+    try:
+        find_anvil()
+    except ConfigError as exc:
+        need(str(exc))
+    anvil = start_anvil()  # our own: the wallet tests change its state for good
+    home = tmp_path_factory.mktemp("web-home")
+    settings = Settings.load(home=home)
+    chain = connect(anvil.url)
+    summary = run_demo(chain, settings, home / "demo", DEMO_ROUNDS, seed=7, quiet=True)
+    mj = MemJitContracts(chain, load_deployment(settings.deployments_file, chain))
+    runtime = WorkerRuntime.from_settings(settings)
+    module_cid = runtime.publish(build_file(example_path("hostile/random.wat")))
+    text_cid = runtime.store.put(b"a README, not a worker\n")
+    server = serve(WebState(ChainView(mj), runtime))
+    yield Site(anvil, settings, mj, server, summary, module_cid, text_cid)
+    server.shutdown()
+    server.server_close()
+    runtime.close()
+    anvil.stop()
+
+
+# -- the API ---------------------------------------------------------------------------------
+
+
+def test_dashboard_reports_the_rounds_the_demo_settled(site: Site):
+    status, board = site.get("/api/dashboard")
+    assert status == 200
+    mj = site.mj
+    by_id = {w["id"]: w for w in board["workers"]}
+    assert len(by_id) == len(site.summary["leaderboard"]) == 6
+    for row in site.summary["leaderboard"]:
+        shown = by_id[row["id"]]
+        assert shown["usefulness"] == row["usefulness"]
+        assert shown["stake_wei"] == row["stake_wei"]
+        assert shown["rewards_wei"] == row["rewards_wei"]
+        assert shown["slashed_wei"] == row["slashed_wei"]
+        assert shown["status"] == row["status"]
+    usefulness = [w["usefulness"] for w in board["workers"]]
+    assert usefulness == sorted(usefulness, reverse=True)  # all active: best first
+
+    rounds = board["rounds"]
+    assert [r["id"] for r in rounds] == sorted(
+        (r["round_id"] for r in site.summary["rounds"]), reverse=True
+    )
+    for shown, played in zip(rounds, reversed(site.summary["rounds"]), strict=True):
+        assert shown["status"] == "closed"
+        assert [w["id"] for w in shown["workers"]] == [w["id"] for w in played["workers"]]
+        assert [w["score"] for w in shown["workers"]] == [w["score"] for w in played["workers"]]
+        assert [w["reward_wei"] for w in shown["workers"]] == [
+            w["reward_wei"] for w in played["workers"]
+        ]
+        assert [w["slashed_wei"] for w in shown["workers"]] == [
+            w["slashed_wei"] for w in played["workers"]
+        ]
+        for tx in (shown["open_tx"], shown["close_tx"]):
+            receipt = mj.chain.w3.eth.get_transaction_receipt(tx)
+            assert receipt["status"] == 1 and receipt["to"] == mj.oracle.address
+
+    supply = board["supply"]
+    assert int(supply["total_wei"]) == mj.swt.functions.totalSupply().call()
+    assert int(supply["staked_wei"]) == mj.total_staked()
+    assert int(supply["minted_wei"]) == sum(int(w["rewards_wei"]) for w in board["workers"]) > 0
+    assert int(supply["slashed_wei"]) == sum(int(w["slashed_wei"]) for w in board["workers"]) > 0
+
+    population = board["population"]
+    scores = [w["usefulness"] for w in board["workers"] if w["rounds_scored"]]
+    mean = sum(scores) / len(scores)
+    sd = (sum((s - mean) ** 2 for s in scores) / len(scores)) ** 0.5
+    assert population["count"] == len(scores)
+    assert population["mean"] == pytest.approx(mean, abs=1e-3)
+    assert population["sd"] == pytest.approx(sd, abs=1e-3)
+    assert population["cutoff"] == pytest.approx(mean - 3 * sd, abs=1e-3)
+    assert population["rule_active"] is False  # 6 scored workers, the rule needs 16
+
+
+def test_account_lists_balance_and_owned_workers(site: Site):
+    first = site.get("/api/dashboard")[1]["workers"][0]
+    status, account = site.get("/api/account/" + first["owner"].lower())
+    assert status == 200
+    assert account["address"] == first["owner"]
+    assert int(account["balance_wei"]) == site.mj.balance_of(first["owner"])
+    assert first["id"] in [w["id"] for w in account["workers"]]
+    assert all(w["owner"] == first["owner"] for w in account["workers"])
+
+
+def test_api_names_bad_input(site: Site):
+    assert site.get("/api/modules/" + site.module_cid) == (
+        200,
+        {"cid": site.module_cid, "size_bytes": len(build_file(example_path("hostile/random.wat")))},
+    )
+    status, body = site.get("/api/modules/" + site.text_cid)
+    assert (status, body["kind"]) == (422, "InvalidModule")
+    assert "is not a worker module" in body["error"]
+    unknown = site.summary["leaderboard"][0]["cid"]  # published in the demo's own store only
+    status, body = site.get("/api/modules/" + unknown)
+    assert (status, body["kind"]) == (404, "ContentNotFound")
+    assert "publish it first" in body["error"]
+    assert site.get("/api/modules/bafk%2F..")[0] == 400
+    assert site.get("/api/account/0x1234")[0] == 400
+    assert site.get("/api/nothing")[0] == 404
+    status, body = site.get("/api/config", host="attacker.example:80")
+    assert (status, body["kind"]) == (403, "ForbiddenHost")
+
+
+def test_api_answers_503_once_the_chain_is_gone_and_keeps_serving(tmp_path: Path):
+    try:
+        find_anvil()
+    except ConfigError as exc:
+        need(str(exc))
+    anvil = start_anvil()
+    chain = connect(anvil.url)
+    deployment = deploy_memjit(chain, devnet_signer(chain, 0), TEST_CONFIG).deployment
+    runtime = WorkerRuntime.from_settings(Settings.load(home=tmp_path))
+    server = serve(WebState(ChainView(MemJitContracts(chain, deployment)), runtime))
+    try:
+        assert urllib.request.urlopen(server.url + "/api/dashboard").status == 200
+        anvil.stop()
+        with pytest.raises(urllib.error.HTTPError) as failed:
+            urllib.request.urlopen(server.url + "/api/dashboard")
+        assert failed.value.code == 503
+        body = json.loads(failed.value.read())
+        assert "RPC endpoint" in body["error"] and "\n" not in body["error"]
+        assert urllib.request.urlopen(server.url + "/").status == 200  # still serving
+    finally:
+        server.shutdown()
+        server.server_close()
+        runtime.close()
+        anvil.stop()
+
+
+def test_web_command_serves_the_recorded_deployment_until_sigterm(site: Site):
+    env = {**os.environ, "MEMJIT_HOME": str(site.settings.home)}
+    process = subprocess.Popen(
+        [sys.executable, "-m", "protocol.cli.main", "web", "--rpc", site.anvil.url, "--port", "0"],
+        cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    )  # fmt: skip
+    try:
+        assert process.stdout is not None
+        line = process.stdout.readline()
+        assert "dashboard of" in line, line + (process.stderr.read() if process.poll() else "")
+        url = line.rsplit(" on ", 1)[1].strip()
+        with urllib.request.urlopen(url + "/api/config", timeout=30) as response:
+            config = json.loads(response.read())
+        assert config["chain"]["id"] == 31337
+        assert config["contracts"]["WorkerRegistry"] == site.mj.registry.address
+        with urllib.request.urlopen(url + "/", timeout=30) as response:
+            assert b"<script" in response.read()
+        process.send_signal(signal.SIGTERM)
+        assert process.wait(timeout=30) == 0
+        assert "dashboard stopped" in process.stdout.read()
+    finally:
+        process.kill()
+        process.wait()
+
+
+def test_web_command_fails_in_one_line_without_a_deployment_or_a_chain(site: Site):
+    assert_one_line_error(memjit("web", "--rpc", site.anvil.url), "memjit deploy")
+    assert_one_line_error(memjit("web", "--rpc", "http://127.0.0.1:9"), "cannot reach")
+
+
+BUNDLE = "protocol/web/static/app.js"
+
+
+def sources_hash() -> str:
+    """The hash web/build.mjs stamps into the bundle: its sources, its build script and
+    config, and the versions of viem and esbuild (from package-lock.json)."""
+    files = sorted(
+        [p for p in (ROOT / "web" / "src").rglob("*") if p.is_file()]
+        + [ROOT / "web" / "build.mjs", ROOT / "web" / "tsconfig.json"],
+        key=lambda p: p.relative_to(ROOT).as_posix(),
+    )
+    digest = hashlib.sha256()
+    for path in files:
+        digest.update(path.relative_to(ROOT).as_posix().encode() + b"\0")
+        digest.update(path.read_bytes() + b"\0")
+    packages = json.loads((ROOT / "package-lock.json").read_text())["packages"]
+    for name in ("viem", "esbuild"):
+        digest.update(f"{name}@{packages['node_modules/' + name]['version']}\0".encode())
+    return digest.hexdigest()
+
+
+def test_demo_serves_the_dashboard_of_its_in_process_chain(browser: Any):
+    from playwright.sync_api import expect
+
+    process = subprocess.Popen(
+        [sys.executable, "-m", "protocol.cli.main", "demo", "--rounds", "1", "--seed", "2", "--web", "0"],
+        cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    )  # fmt: skip
+    try:
+        assert process.stdout is not None
+        for line in process.stdout:  # the demo's story, then the dashboard's address
+            if "dashboard of" in line:
+                break
+        else:
+            pytest.fail("no dashboard line: " + (process.stderr.read() if process.stderr else ""))
+        url = line.rsplit(" on ", 1)[1].strip()
+        with urllib.request.urlopen(url + "/api/config", timeout=30) as response:
+            assert json.loads(response.read())["chain"]["wallet_reachable"] is False
+        with urllib.request.urlopen(url + "/api/dashboard", timeout=30) as response:
+            board = json.loads(response.read())
+        assert len(board["workers"]) == 6 and len(board["rounds"]) == 1
+        page = browser.new_page()
+        page.goto(url)
+        expect(page.locator("#rounds tr[data-round-id]")).to_have_count(1)
+        expect(page.locator("#wallet-message")).to_contain_text("Wallets cannot reach this chain")
+        page.close()
+        process.send_signal(signal.SIGTERM)
+        assert process.wait(timeout=30) == 0
+    finally:
+        process.kill()
+        process.wait()
+
+
+def test_committed_page_bundle_is_current():
+    """protocol/web/static/app.js records a hash of its sources (web/); no Node needed."""
+    header = (ROOT / BUNDLE).read_text(encoding="utf-8").split("\n", 1)[0]
+    stamped = re.search(r"sources-sha256: ([0-9a-f]{64})", header)
+    assert stamped is not None, header
+    assert stamped.group(1) == sources_hash(), "the bundle is stale: run npm run build:web"
+
+
+@pytest.mark.node
+def test_page_bundle_rebuilds_byte_for_byte():
+    if shutil.which("node") is None or not (ROOT / "node_modules" / "esbuild").exists():
+        need("node and npm install (esbuild)")
+    result = subprocess.run(
+        ["node", "web/build.mjs", "--check"], cwd=ROOT, capture_output=True, text=True
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+# -- the page in a browser -------------------------------------------------------------------
+
+
+def find_chromium() -> str | None:
+    wanted = os.environ.get("MEMJIT_CHROMIUM")
+    if wanted:
+        return wanted
+    return next((p for p in CHROMIUM_PATHS if Path(p).exists()), None)
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Any]:
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        need("playwright (pip install -e '.[test]')")
+    executable = find_chromium()
+    if executable is None:
+        need("Debian's chromium (apt-get install chromium chromium-headless-shell)")
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=executable)
+        yield chromium
+        chromium.close()
+
+
+OpenPage = Callable[..., Any]
+#: Chromium logs every 4xx answer to a fetch as a console error; the API's refusals (a CID
+#: that is not a worker module) are expected in the bad-input test, and the page shows them.
+_REFUSAL = re.compile(r"^Failed to load resource: the server responded with a status of 4\d\d")
+
+
+def refusal(text: str) -> bool:
+    return bool(_REFUSAL.match(text))
+
+
+@pytest.fixture
+def open_page(browser: Any, site: Site) -> Iterator[OpenPage]:
+    """Opens the dashboard in a fresh browser profile, with ``wallet`` injected if given;
+    fails the test on any console error or uncaught exception in the page."""
+    contexts: list[Any] = []
+    errors: list[str] = []
+
+    def open_(wallet: BrowserWallet | None = None) -> Any:
+        context = browser.new_context(viewport={"width": 1280, "height": 900})
+        contexts.append(context)
+        if wallet is not None:
+            context.expose_function("__walletRequest", wallet.request)
+            context.add_init_script(INIT_SCRIPT)
+        page = context.new_page()
+        page.set_default_timeout(UI_TIMEOUT_MS)
+        page.on(
+            "console", lambda m: m.type == "error" and not refusal(m.text) and errors.append(m.text)
+        )
+        page.on("pageerror", lambda exc: errors.append(str(exc)))
+        page.goto(site.url)
+        page.wait_for_selector("#leaderboard tr[data-worker-id]")
+        return page
+
+    yield open_
+    for context in contexts:
+        context.close()
+    assert not errors, errors
+
+
+def wallet_for(
+    site: Site, signer: Signer, chain_id: int | None = None, **options: Any
+) -> BrowserWallet:
+    return BrowserWallet(
+        site.anvil.url, signer.account, chain_id or site.mj.chain.chain_id, **options
+    )
+
+
+def message(page: Any) -> Any:
+    return page.locator("#wallet-message")
+
+
+def register_from_page(page: Any, cid: str, stake: str) -> None:
+    page.fill("#register-cid", cid)
+    page.fill("#register-stake", stake)
+    page.click("#register-submit")
+
+
+def connect_wallet(page: Any, address: str) -> None:
+    from playwright.sync_api import expect
+
+    page.click("#connect")
+    expect(page.locator("#account-address")).to_have_text(address)
+
+
+def test_page_shows_leaderboard_rounds_score_plot_and_supply(site: Site, open_page: OpenPage):
+    from playwright.sync_api import expect
+
+    board = site.get("/api/dashboard")[1]
+    page = open_page()
+    rows = page.locator("#leaderboard tr[data-worker-id]")
+    expect(rows).to_have_count(len(board["workers"]))
+    best = board["workers"][0]
+    assert rows.first.get_attribute("data-worker-id") == best["id"]
+    expect(rows.first.locator(".status")).to_contain_text("active")
+    expect(rows.first.locator(".usefulness")).to_have_text(f"{best['usefulness']:.1f}")
+
+    plot = page.locator("#score-plot")
+    expect(plot.locator("circle.worker-dot")).to_have_count(board["population"]["count"])
+    expect(plot.locator("#mean-line")).to_have_count(1)
+    expect(plot.locator("#cutoff-line")).to_have_count(1)
+    expect(plot).to_contain_text("3σ")
+
+    rounds = page.locator("#rounds tr[data-round-id]")
+    expect(rounds).to_have_count(DEMO_ROUNDS)
+    newest = board["rounds"][0]
+    assert rounds.first.get_attribute("data-round-id") == str(newest["id"])
+    for cell in ("open-tx", "close-tx"):
+        html = rounds.first.locator("." + cell).evaluate("cell => cell.outerHTML")
+        assert f'title="{newest[cell.replace("-", "_")]}"' in html
+    expect(page.locator("#supply-total")).to_contain_text("SWT")
+
+    expect(message(page)).to_contain_text("No wallet found")
+    page.click("#connect")
+    expect(message(page)).to_contain_text("No wallet found")
+
+
+def test_wallet_registers_a_worker_with_one_permit_and_one_transaction(
+    site: Site, open_page: OpenPage
+):
+    from playwright.sync_api import expect
+
+    owner = site.funded(5)
+    wallet = wallet_for(site, owner)
+    page = open_page(wallet)
+    connect_wallet(page, owner.address)
+    before = site.mj.balance_of(owner.address)
+    register_from_page(page, site.module_cid, "150")
+    expect(message(page)).to_contain_text("Registered worker")
+    assert "ok" in (message(page).get_attribute("class") or "")
+
+    wid = worker_id(owner.address, site.module_cid)
+    info = site.mj.worker(wid)
+    assert (info.status, info.stake, info.owner) == (WorkerStatus.ACTIVE, 150 * SWT, owner.address)
+    assert info.cid == site.module_cid and info.capability == "digits-8x8"
+    assert site.mj.balance_of(owner.address) == before - 150 * SWT
+    assert wallet.signatures() == 1 and len(wallet.sent) == 1  # one permit, one transaction
+
+    row = page.locator(f'#leaderboard tr[data-worker-id="0x{wid.hex()}"]')
+    expect(row).to_have_count(1)
+    expect(row).to_have_class(re.compile(r"\bmine\b"))
+    expect(page.locator(f'#account-workers tr[data-worker-id="0x{wid.hex()}"]')).to_have_count(1)
+    if os.environ.get("MEMJIT_SCREENSHOT"):  # the README's picture: see docs/dashboard.png
+        page.screenshot(path=os.environ["MEMJIT_SCREENSHOT"], full_page=True)
+
+    other = devnet_signer(site.mj.chain, 8)  # the user picks another account in the wallet
+    wallet.account = other.account
+    page.evaluate("address => window.__walletEmit('accountsChanged', [address])", other.address)
+    expect(page.locator("#account-address")).to_have_text(other.address)
+    expect(page.locator("#account-workers tr[data-worker-id]")).to_have_count(0)
+    expect(row).not_to_have_class(re.compile(r"\bmine\b"))
+
+
+def test_wallet_adds_stake_exits_and_withdraws(site: Site, open_page: OpenPage):
+    from playwright.sync_api import expect
+
+    owner = site.funded(6)
+    wid, _ = site.mj.register_worker(owner, site.module_cid, 120 * SWT, "digits-8x8")
+    wallet = wallet_for(site, owner)
+    page = open_page(wallet)
+    connect_wallet(page, owner.address)
+    mine = page.locator(f'#account-workers tr[data-worker-id="0x{wid.hex()}"]')
+
+    mine.locator("input.stake-amount").fill("30.5")
+    mine.locator("button.add-stake").click()
+    expect(message(page)).to_contain_text("Added 30.5 SWT")
+    assert site.mj.worker(wid).stake == 150_500 * SWT // 1000
+
+    mine.locator("button.exit").click()
+    expect(message(page)).to_contain_text("is exiting")
+    assert site.mj.worker(wid).status == WorkerStatus.EXITING
+    expect(mine.locator("button.withdraw")).to_be_disabled()
+
+    advance_time(site.mj.chain, DeployConfig().unbonding_delay_s + 60)  # the demo's deployment
+    before = site.mj.balance_of(owner.address)
+    expect(mine.locator("button.withdraw")).to_be_enabled()
+    mine.locator("button.withdraw").click()
+    expect(message(page)).to_contain_text("Withdrew 150.5 SWT")
+    assert site.mj.worker(wid).status == WorkerStatus.WITHDRAWN
+    assert site.mj.balance_of(owner.address) == before + 150_500 * SWT // 1000
+    assert len(wallet.sent) == 3 and wallet.signatures() == 1
+
+
+def test_bad_input_shows_a_message_and_sends_nothing(site: Site, open_page: OpenPage):
+    from playwright.sync_api import expect
+
+    owner = site.funded(7, swt=200)
+    wallet = wallet_for(site, owner, chain_id=1)
+    page = open_page(wallet)
+    nonce = site.mj.chain.w3.eth.get_transaction_count(owner.address)
+
+    page.click("#connect")
+    expect(message(page)).to_contain_text("Wrong network: your wallet is on chain 1")
+    expect(page.locator("#register-submit")).to_be_disabled()
+    page.click("#switch-chain")
+    expect(page.locator("#account-address")).to_have_text(owner.address)
+    assert wallet.chain_id == site.mj.chain.chain_id
+
+    def refused(cid: str, stake: str, *needles: str) -> None:
+        register_from_page(page, cid, stake)
+        for needle in needles:
+            expect(message(page)).to_contain_text(needle)
+        assert "error" in (message(page).get_attribute("class") or "")
+
+    refused(site.module_cid, "50", "minimum stake is 100")
+    refused(site.module_cid, "250", "Not enough SWT: you have 200")
+    refused(site.text_cid, "150", "is not a worker module")
+    refused(site.summary["leaderboard"][0]["cid"], "150", "publish it first")
+    refused("", "150", "Enter the CID")
+    refused(site.module_cid, "-3", "Enter the stake")
+    assert wallet.signatures() == 0
+
+    wallet.reject = {"eth_signTypedData_v4"}
+    refused(site.module_cid, "150", "You rejected the signature request; nothing was sent.")
+    wallet.reject = set()
+    wallet.signer = devnet_signer(site.mj.chain, 9).account  # a permit signed by someone else
+    refused(site.module_cid, "150", "ERC2612InvalidSigner")
+    wallet.signer = None
+    wallet.reject = {"eth_sendTransaction"}
+    refused(site.module_cid, "150", "You rejected the transaction; nothing was sent.")
+
+    assert wallet.sent == []
+    assert site.mj.chain.w3.eth.get_transaction_count(owner.address) == nonce
+    assert site.mj.worker(worker_id(owner.address, site.module_cid)).status == WorkerStatus.NONE
+    assert site.mj.balance_of(owner.address) == 200 * SWT
