@@ -191,6 +191,19 @@ def test_api_names_bad_input(site: Site):
     assert (status, body["kind"]) == (403, "ForbiddenHost")
 
 
+def test_server_listening_beyond_loopback_accepts_any_host_name(site: Site):
+    server = WebServer(("0.0.0.0", 0), site.server.state)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        request = urllib.request.Request(f"http://127.0.0.1:{server.server_address[1]}/api/config")
+        request.add_header("Host", "dashboard.example")
+        with urllib.request.urlopen(request, timeout=30) as response:
+            assert json.loads(response.read())["chain"]["id"] == site.mj.chain.chain_id
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
 def test_api_answers_503_once_the_chain_is_gone_and_keeps_serving(tmp_path: Path):
     try:
         find_anvil()

@@ -13,13 +13,15 @@ Decisions:
 - Read-only. The server holds no key and sends no transaction: the page signs and sends
   through the user's wallet. It does not proxy JSON-RPC either, so no website can reach the
   node's unlocked devnet accounts through it.
-- The Host header must name the address the server listens on (or localhost): a page on
-  another site cannot read the API through DNS rebinding.
+- On loopback (the default) the Host header must name the address the server listens on or
+  localhost: a page on another site cannot read the API through DNS rebinding. Listening on
+  another address (``--host``) is the operator's choice to expose it; any Host is accepted.
 - The standard library's threading server, as the node's: one user, a poll every few seconds.
 """
 
 from __future__ import annotations
 
+import ipaddress
 import json
 import logging
 import re
@@ -194,7 +196,8 @@ class WebHandler(BaseHTTPRequestHandler):
 
     def _check_host(self) -> None:
         host = (self.headers.get("Host") or "").rsplit(":", 1)[0].strip("[]").lower()
-        if host not in self.server.allowed_hosts:
+        allowed = self.server.allowed_hosts
+        if allowed is not None and host not in allowed:
             raise ApiError(
                 HTTPStatus.FORBIDDEN,
                 f"requests must be addressed to this server, not {host!r}",
@@ -231,9 +234,20 @@ class WebServer(ThreadingHTTPServer):
         super().__init__(address, WebHandler)
         self.state = state
         host = str(self.server_address[0])
-        self.allowed_hosts = frozenset({host, "localhost", "127.0.0.1", "::1"})
+        loopback = ipaddress.ip_address(host).is_loopback if _is_ip(host) else host == "localhost"
+        self.allowed_hosts: frozenset[str] | None = (
+            frozenset({host, "localhost", "127.0.0.1", "::1"}) if loopback else None
+        )
 
     @property
     def url(self) -> str:
         host, port = self.server_address[:2]
         return f"http://{host!s}:{port}"
+
+
+def _is_ip(text: str) -> bool:
+    try:
+        ipaddress.ip_address(text)
+    except ValueError:
+        return False
+    return True
