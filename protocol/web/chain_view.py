@@ -3,9 +3,12 @@
 (who registered when, rewards and slashes per worker, rounds and their transactions).
 
 Events are scanned once and then incrementally, from the deployment block to the newest block;
-a dashboard is rebuilt only when a new block arrived. Reorganisations are not handled: on a
-devnet there are none, and on a real chain a page refresh after a reorg would keep stale
-history until the server restarts (noted in the README).
+a dashboard is rebuilt only when a new block arrived. A worker is read again (``worker(id)``)
+only when an event of the new blocks names it: every change of a worker's record emits one
+(registered, stake added, exited, withdrawn, slashed, terminated, score recorded), so a new
+block costs a handful of calls however many workers there are. Reorganisations are not
+handled: devnets have none, and on a real chain history read from a replaced block stays until
+the server restarts (noted in the README).
 """
 
 from __future__ import annotations
@@ -20,8 +23,7 @@ from eth_utils.abi import event_abi_to_log_topic
 from web3 import Web3
 from web3.contract import Contract
 
-from protocol.chain.contracts import MemJitContracts, WorkerInfo, WorkerStatus
-from protocol.chain.contracts import RoundStatus as ChainRoundStatus
+from protocol.chain.contracts import MemJitContracts, RoundStatus, WorkerInfo, WorkerStatus
 from protocol.chain.transactions import call, translate_errors
 
 #: Blocks per eth_getLogs call: public RPC providers cap the range (10,000 is a common limit).
@@ -38,7 +40,9 @@ class RoundRecord:
     block: int
     open_tx: str
     worker_ids: list[bytes]
+    status: RoundStatus = RoundStatus.OPEN
     close_tx: str | None = None
+    opened_at: int | None = None  # read from the round's view the first time it is shown
     scores: list[int] | None = None
     rewards: dict[bytes, int] = field(default_factory=dict)
     eliminated: set[bytes] = field(default_factory=set)
@@ -56,6 +60,8 @@ class Ledger:
         default_factory=lambda: defaultdict(list)
     )
     rounds: dict[int, RoundRecord] = field(default_factory=dict)
+    #: Workers an event named since they were last read.
+    stale: set[bytes] = field(default_factory=set)
     minted_wei: int = 0
     slashed_wei: int = 0
 
@@ -76,6 +82,7 @@ class ChainView:
                     topic = event_abi_to_log_topic(cast(Any, item))
                     self._events[topic] = (contract, item["name"])
         self._cached: tuple[int, dict[str, Any]] | None = None
+        self._workers: dict[bytes, WorkerInfo] = {}
 
     # -- public ---------------------------------------------------------------------------
 
@@ -96,11 +103,11 @@ class ChainView:
         owner = Web3.to_checksum_address(address)
         with self._lock, translate_errors(self.mj.chain):
             self._scan(int(self.mj.chain.w3.eth.block_number))
-            owned = [wid for wid, (who, _) in self._ledger.registered.items() if who == owner]
+            workers = self._current_workers()
             return {
                 "address": owner,
                 "balance_wei": str(self.mj.balance_of(owner)),
-                "workers": [self._worker_json(self.mj.worker(wid)) for wid in owned],
+                "workers": [self._worker_json(w) for w in workers if w.owner == owner],
             }
 
     # -- events ---------------------------------------------------------------------------
@@ -127,6 +134,8 @@ class ChainView:
         args = contract.events[name]().process_log(log)["args"]
         tx = "0x" + bytes(log["transactionHash"]).hex()
         ledger = self._ledger
+        if contract is self.mj.registry and "id" in args:
+            ledger.stale.add(bytes(args["id"]))
         if name == "WorkerRegistered":
             ledger.registered[bytes(args["id"])] = (Web3.to_checksum_address(args["owner"]), tx)
         elif name == "WorkerSlashed":
@@ -142,7 +151,10 @@ class ChainView:
             if record is not None:
                 record.close_tx = tx
                 if name == "RoundClosed":
+                    record.status = RoundStatus.CLOSED
                     record.scores = [int(s) for s in args["scores"]]
+                else:
+                    record.status = RoundStatus.ABANDONED
         elif name == "RewardMinted":
             wid, amount = bytes(args["workerId"]), int(args["amount"])
             ledger.rewards[wid] += amount
@@ -164,7 +176,7 @@ class ChainView:
             mj.chain, oracle.params()
         )
         ledger = self._ledger
-        workers = [self._worker_json(mj.worker(wid)) for wid in ledger.registered]
+        workers = [self._worker_json(info) for info in self._current_workers()]
         workers.sort(key=_rank_key)
         return {
             "block": {"number": number, "timestamp": timestamp},
@@ -188,6 +200,14 @@ class ChainView:
             "workers": workers,
             "rounds": [self._round_json(r) for r in self._recent_rounds()],
         }
+
+    def _current_workers(self) -> list[WorkerInfo]:
+        """Every registered worker, reading again those an event named since the last read."""
+        ledger = self._ledger
+        for wid in sorted(ledger.stale):
+            self._workers[wid] = self.mj.worker(wid)
+        ledger.stale.clear()
+        return [self._workers[wid] for wid in ledger.registered]
 
     def _recent_rounds(self) -> list[RoundRecord]:
         newest = sorted(self._ledger.rounds, reverse=True)[:RECENT_ROUNDS]
@@ -213,16 +233,17 @@ class ChainView:
         }
 
     def _round_json(self, record: RoundRecord) -> dict[str, Any]:
-        raw: Any = call(self.mj.chain, self.mj.oracle.functions.round(record.id))
-        status = ChainRoundStatus(raw[0])
+        if record.opened_at is None:
+            raw: Any = call(self.mj.chain, self.mj.oracle.functions.round(record.id))
+            record.opened_at = int(raw[1])
         slashes: dict[bytes, int] = defaultdict(int)
         for wid, amount in self._ledger.slashes_by_tx.get(record.close_tx or "", []):
             slashes[wid] += amount
-        scores = record.scores if status == ChainRoundStatus.CLOSED else None
+        scores = record.scores if record.status == RoundStatus.CLOSED else None
         return {
             "id": record.id,
-            "status": status.name.lower(),
-            "opened_at": int(raw[1]),
+            "status": record.status.name.lower(),
+            "opened_at": record.opened_at,
             "block": record.block,
             "open_tx": record.open_tx,
             "close_tx": record.close_tx,
