@@ -136,8 +136,7 @@ class WebState:
             except ContentNotFound as exc:
                 raise ApiError(
                     HTTPStatus.NOT_FOUND,
-                    f"no module with CID {cid} in the content store ({exc}): publish it first "
-                    "(memjit worker publish)",
+                    f"{exc}: publish it first (memjit worker publish)",
                     type(exc).__name__,
                 ) from None
             except StoreUnavailable as exc:
