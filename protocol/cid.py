@@ -31,6 +31,9 @@ _DAG_PB_CODEC = 0x70
 _MULTIHASH: dict[HashFunction, int] = {"sha2-256": 0x12, "blake3": 0x1E}
 _BY_CODE = {code: name for name, code in _MULTIHASH.items()}
 _DIGEST_BYTES = 32
+#: Our CIDs are 59 characters ("b" + base32 of 36 bytes), one with a 64-byte digest 111:
+#: text much longer than that is no CID and is not echoed whole.
+_MAX_CID_CHARS = 256
 
 
 @dataclass(frozen=True)
@@ -78,6 +81,8 @@ def cid_for(data: bytes, hash_function: HashFunction = "sha2-256") -> str:
 def parse_cid(text: str) -> Cid:
     """Parse a base32 raw-codec CIDv1; :class:`BadCid` explains what else it is."""
     text = text.strip()
+    if len(text) > _MAX_CID_CHARS:  # not echoed whole: the text may come from anyone
+        raise BadCid(f"{text[:20]!r}… ({len(text)} characters) is too long for a CID")
     if text.startswith("Qm") and len(text) == 46:
         raise BadCid(
             f"{text} is a CIDv0 (dag-pb); MemJit uses CIDv1 raw-leaf CIDs "

@@ -41,6 +41,7 @@ def test_blake3_cid_of_hello_world():
         ("b!!!!!!!!!!!!", "not valid base32"),
         (str(CID("base32", 1, "dag-cbor", multihash.digest(b"x", "sha2-256"))), "raw codec"),
         (str(CID("base32", 1, "raw", multihash.digest(b"x", "sha2-512"))), "multihash 0x13"),
+        ("b" + "a" * 5000, r"\(5001 characters\) is too long"),
     ],
 )
 def test_parse_rejects_what_it_cannot_verify(text: str, fragment: str):

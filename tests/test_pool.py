@@ -85,7 +85,7 @@ def demo(settings: Settings, rounds: int, seed: int, on_pool: bool = False) -> d
         seed=seed,
         quiet=True,
         executor=pool if on_pool else None,
-    )
+    ).summary
 
 
 def comparable(summary: dict[str, Any]) -> dict[str, Any]:

@@ -95,7 +95,7 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
     home = tmp_path_factory.mktemp("web-home")
     settings = Settings.load(home=home)
     chain = connect(anvil.url)
-    summary = run_demo(chain, settings, home / "demo", DEMO_ROUNDS, seed=7, quiet=True)
+    summary = run_demo(chain, settings, home / "demo", DEMO_ROUNDS, seed=7, quiet=True).summary
     mj = MemJitContracts(chain, load_deployment(settings.deployments_file, chain))
     runtime = WorkerRuntime.from_settings(settings)
     module_cid = runtime.publish(build_file(example_path("hostile/random.wat")))
@@ -230,17 +230,25 @@ def test_api_answers_503_once_the_chain_is_gone_and_keeps_serving(tmp_path: Path
         anvil.stop()
 
 
-def test_web_command_serves_the_recorded_deployment_until_sigterm(site: Site):
-    env = {**os.environ, "MEMJIT_HOME": str(site.settings.home)}
+def start_dashboard(*args: str, env: dict[str, str] | None = None) -> tuple[Any, str]:
+    """Runs ``memjit ARGS`` until it prints the dashboard's ready line; the process and the
+    page's URL."""
     process = subprocess.Popen(
-        [sys.executable, "-m", "protocol.cli.main", "web", "--rpc", site.anvil.url, "--port", "0"],
+        [sys.executable, "-m", "protocol.cli.main", *args],
         cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
     )  # fmt: skip
+    assert process.stdout is not None
+    for line in process.stdout:  # what the command says first, then the dashboard's address
+        if "dashboard of" in line:
+            return process, line.rsplit(" on ", 1)[1].strip()
+    process.wait()
+    pytest.fail("no dashboard line: " + (process.stderr.read() if process.stderr else ""))
+
+
+def test_web_command_serves_the_recorded_deployment_until_sigterm(site: Site):
+    env = {**os.environ, "MEMJIT_HOME": str(site.settings.home)}
+    process, url = start_dashboard("web", "--rpc", site.anvil.url, "--port", "0", env=env)
     try:
-        assert process.stdout is not None
-        line = process.stdout.readline()
-        assert "dashboard of" in line, line + (process.stderr.read() if process.poll() else "")
-        url = line.rsplit(" on ", 1)[1].strip()
         with urllib.request.urlopen(url + "/api/config", timeout=30) as response:
             config = json.loads(response.read())
         assert config["chain"]["id"] == 31337
@@ -258,6 +266,28 @@ def test_web_command_serves_the_recorded_deployment_until_sigterm(site: Site):
 def test_web_command_fails_in_one_line_without_a_deployment_or_a_chain(site: Site):
     assert_one_line_error(memjit("web", "--rpc", site.anvil.url), "memjit deploy")
     assert_one_line_error(memjit("web", "--rpc", "http://127.0.0.1:9"), "cannot reach")
+
+
+def test_demo_serves_the_dashboard_of_its_in_process_chain(browser: Any):
+    from playwright.sync_api import expect
+
+    process, url = start_dashboard("demo", "--rounds", "1", "--seed", "2", "--web", "0")
+    try:
+        with urllib.request.urlopen(url + "/api/config", timeout=30) as response:
+            assert json.loads(response.read())["chain"]["wallet_reachable"] is False
+        with urllib.request.urlopen(url + "/api/dashboard", timeout=30) as response:
+            board = json.loads(response.read())
+        assert len(board["workers"]) == 6 and len(board["rounds"]) == 1
+        page = browser.new_page()
+        page.goto(url)
+        expect(page.locator("#rounds tr[data-round-id]")).to_have_count(1)
+        expect(page.locator("#wallet-message")).to_contain_text("Wallets cannot reach this chain")
+        page.close()
+        process.send_signal(signal.SIGTERM)
+        assert process.wait(timeout=30) == 0
+    finally:
+        process.kill()
+        process.wait()
 
 
 BUNDLE = "protocol/web/static/app.js"
@@ -279,38 +309,6 @@ def sources_hash() -> str:
     for name in ("viem", "esbuild"):
         digest.update(f"{name}@{packages['node_modules/' + name]['version']}\0".encode())
     return digest.hexdigest()
-
-
-def test_demo_serves_the_dashboard_of_its_in_process_chain(browser: Any):
-    from playwright.sync_api import expect
-
-    process = subprocess.Popen(
-        [sys.executable, "-m", "protocol.cli.main", "demo", "--rounds", "1", "--seed", "2", "--web", "0"],
-        cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-    )  # fmt: skip
-    try:
-        assert process.stdout is not None
-        for line in process.stdout:  # the demo's story, then the dashboard's address
-            if "dashboard of" in line:
-                break
-        else:
-            pytest.fail("no dashboard line: " + (process.stderr.read() if process.stderr else ""))
-        url = line.rsplit(" on ", 1)[1].strip()
-        with urllib.request.urlopen(url + "/api/config", timeout=30) as response:
-            assert json.loads(response.read())["chain"]["wallet_reachable"] is False
-        with urllib.request.urlopen(url + "/api/dashboard", timeout=30) as response:
-            board = json.loads(response.read())
-        assert len(board["workers"]) == 6 and len(board["rounds"]) == 1
-        page = browser.new_page()
-        page.goto(url)
-        expect(page.locator("#rounds tr[data-round-id]")).to_have_count(1)
-        expect(page.locator("#wallet-message")).to_contain_text("Wallets cannot reach this chain")
-        page.close()
-        process.send_signal(signal.SIGTERM)
-        assert process.wait(timeout=30) == 0
-    finally:
-        process.kill()
-        process.wait()
 
 
 def test_committed_page_bundle_is_current():

@@ -40,6 +40,7 @@ from protocol.chain.signers import devnet_signer
 from protocol.cli.context import connect_chain, json_option, load_settings, rpc_option
 from protocol.cli.leaderboard_plot import render_leaderboard_svg
 from protocol.cli.output import console, print_json, short
+from protocol.cli.serving import DASHBOARD_PORT
 from protocol.engine import JITEngine, Journal, RequestResult
 from protocol.errors import ConfigError
 from protocol.runtime import WorkerRuntime
@@ -49,8 +50,6 @@ from protocol.units import WEI_PER_SWT, format_swt
 from protocol.workers.build import build_file
 
 CAPABILITY = "digits-8x8"
-#: ``memjit web``'s port, for ``--web``; a constant here keeps the page's modules unimported.
-DASHBOARD_PORT = 8690
 USER_ITEMS = 5
 
 
@@ -124,7 +123,8 @@ def demo(
             f"the demo uses the devnet faucet and keys; chain {chain.chain_id} is not a local devnet"
         )
     with tempfile.TemporaryDirectory(prefix="memjit-demo-") as work:
-        summary = run_demo(chain, settings, Path(work), rounds, seed, quiet=as_json)
+        run = run_demo(chain, settings, Path(work), rounds, seed, quiet=as_json)
+        summary = run.summary
         summary["seconds"] = round(time.perf_counter() - started, 2)
         if svg_path is not None:
             write_atomic(svg_path, render_leaderboard_svg(summary).encode(), mode=PUBLIC_MODE)
@@ -135,21 +135,18 @@ def demo(
         if web_port is not None:
             from protocol.cli.web_cmd import serve_dashboard  # the page's modules only if asked
 
-            deployment = Deployment.from_json(
-                {
-                    "chain_id": chain.chain_id,
-                    "swt": summary["contracts"]["SWT"],
-                    "registry": summary["contracts"]["WorkerRegistry"],
-                    "oracle": summary["contracts"]["UtilityOracle"],
-                    "verifier": summary["contracts"]["Groth16Verifier"],
-                    "deployer": devnet_signer(chain, 0).address,
-                    "block_number": 0,  # scanning a demo chain from its start costs nothing
-                }
-            )
             # The demo's store holds its workers' modules: the page can check their CIDs.
             with WorkerRuntime.from_settings(Settings.load(home=Path(work))) as runtime:
-                mj = MemJitContracts(chain, deployment)
+                mj = MemJitContracts(chain, run.deployment)
                 serve_dashboard(mj, runtime, "127.0.0.1", web_port, open_browser=False)
+
+
+@dataclass(frozen=True)
+class DemoRun:
+    """What the demo did (``--json`` prints the summary) and the deployment it made."""
+
+    summary: dict[str, Any]
+    deployment: Deployment
 
 
 def example_path(relative: str) -> Path:
@@ -165,7 +162,7 @@ def run_demo(
     seed: int | None,
     quiet: bool = False,
     executor: Callable[[WorkerRuntime], Executor] | None = None,
-) -> dict[str, Any]:
+) -> DemoRun:
     """The demo's rounds on ``chain``, with its node's files in ``work``. ``executor`` says
     where workers run (default: this process); a pool's workers must read ``work``'s store."""
 
@@ -240,7 +237,7 @@ def run_demo(
             f"the network answered {correct}/{rounds * USER_ITEMS} user digits correctly; "
             f"total staked {format_swt(mj.total_staked())} = the registry's SWT balance"
         )
-    return {
+    summary = {
         "chain_id": chain.chain_id,
         "contracts": {
             "SWT": deployed.swt,
@@ -259,6 +256,7 @@ def run_demo(
         "user_items_correct": correct,
         "user_items": rounds * USER_ITEMS,
     }
+    return DemoRun(summary, deployed)
 
 
 def leaderboard(

@@ -7,9 +7,8 @@ import click
 from protocol.cli.context import load_settings
 from protocol.cli.engine_context import EngineOptions, engine_options, open_engine
 from protocol.cli.output import console
-from protocol.cli.serving import serve_until_signalled
+from protocol.cli.serving import listen, listen_options, serve_until_signalled
 from protocol.cli.swarm_cmds import SwarmOptions, SwarmSetup, swarm_options
-from protocol.errors import ConfigError
 from protocol.node import NodeServer, NodeState, close_node
 
 DEFAULT_PORT = 8700
@@ -21,14 +20,7 @@ def node() -> None:
 
 
 @node.command("start")
-@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
-@click.option(
-    "--port",
-    type=click.IntRange(0, 65535),
-    default=DEFAULT_PORT,
-    show_default=True,
-    help="Port to listen on; 0 picks a free one (printed at start).",
-)
+@listen_options(DEFAULT_PORT)
 @engine_options
 @swarm_options
 def node_start(host: str, port: int, engine: EngineOptions, swarm: SwarmOptions) -> None:
@@ -47,10 +39,7 @@ def node_start(host: str, port: int, engine: EngineOptions, swarm: SwarmOptions)
         for round_id, what in jit.recover():
             console.print(f"recovered round {round_id}: {what}", highlight=False)
         state = NodeState(jit, swarm.capabilities)
-        try:
-            server = NodeServer((host, port), state)
-        except OSError as exc:
-            raise ConfigError(f"cannot listen on {host}:{port}: {exc.strerror or exc}") from None
+        server = listen(lambda address: NodeServer(address, state), host, port)
         try:
             if setup is not None:
                 state.swarm = setup.start(state.serve_local, jit)

@@ -1,4 +1,5 @@
-"""Running a command's HTTP server in the foreground until SIGINT or SIGTERM."""
+"""Running a command's HTTP server in the foreground until SIGINT or SIGTERM: its --host and
+--port options, binding the port, serving."""
 
 from __future__ import annotations
 
@@ -6,9 +7,46 @@ import signal
 import socketserver
 import sys
 import threading
+from collections.abc import Callable
 from types import FrameType
+from typing import Any, TypeVar
+
+import click
 
 from protocol.cli.output import console
+from protocol.errors import ConfigError
+
+F = TypeVar("F", bound=Callable[..., Any])
+S = TypeVar("S", bound=socketserver.BaseServer)
+
+#: ``memjit web``'s port, also ``memjit demo --web``'s.
+DASHBOARD_PORT = 8690
+
+
+def listen_options(default_port: int) -> Callable[[F], F]:
+    """``--host`` and ``--port``: where a command's server listens."""
+
+    def decorate(func: F) -> F:
+        func = click.option(
+            "--port",
+            type=click.IntRange(0, 65535),
+            default=default_port,
+            show_default=True,
+            help="Port to listen on; 0 picks a free one (printed at start).",
+        )(func)
+        return click.option(
+            "--host", default="127.0.0.1", show_default=True, help="Address to listen on."
+        )(func)
+
+    return decorate
+
+
+def listen(make: Callable[[tuple[str, int]], S], host: str, port: int) -> S:
+    """The server ``make`` builds on ``host:port``; a ConfigError names a port it cannot bind."""
+    try:
+        return make((host, port))
+    except OSError as exc:
+        raise ConfigError(f"cannot listen on {host}:{port}: {exc.strerror or exc}") from None
 
 
 def serve_until_signalled(server: socketserver.BaseServer, ready: str) -> None:

@@ -8,24 +8,15 @@ import click
 
 from protocol.chain.contracts import MemJitContracts
 from protocol.cli.context import RPC_HELP, contracts_for, load_settings, rpc_option, store_options
-from protocol.cli.demo import DASHBOARD_PORT
 from protocol.cli.output import console
-from protocol.cli.serving import serve_until_signalled
-from protocol.errors import ConfigError
+from protocol.cli.serving import DASHBOARD_PORT, listen, listen_options, serve_until_signalled
 from protocol.runtime import WorkerRuntime
 from protocol.web import ChainView, WebServer, WebState
 
 
 @click.command()
 @rpc_option(RPC_HELP)
-@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
-@click.option(
-    "--port",
-    type=click.IntRange(0, 65535),
-    default=DASHBOARD_PORT,
-    show_default=True,
-    help="Port to listen on; 0 picks a free one (printed at start).",
-)
+@listen_options(DASHBOARD_PORT)
 @click.option("--open", "open_browser", is_flag=True, help="Open the page in a browser.")
 @store_options
 def web(
@@ -55,10 +46,7 @@ def serve_dashboard(
     SIGTERM."""
     state = WebState(ChainView(mj), runtime)
     state.config()  # reads the token once: a broken deployment fails here, not in the page
-    try:
-        server = WebServer((host, port), state)
-    except OSError as exc:
-        raise ConfigError(f"cannot listen on {host}:{port}: {exc.strerror or exc}") from None
+    server = listen(lambda address: WebServer(address, state), host, port)
     with server:
         if open_browser:
             webbrowser.open(server.url)  # the port already listens: the page waits for us

@@ -26,13 +26,12 @@ Decisions:
 
 from __future__ import annotations
 
-import json
 import logging
 import threading
 import time
 from dataclasses import dataclass, field
 from http import HTTPStatus
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import ThreadingHTTPServer
 from typing import TYPE_CHECKING, Any
 
 from protocol import __version__
@@ -47,6 +46,7 @@ from protocol.errors import (
     SwarmError,
     UnknownCapability,
 )
+from protocol.json_http import ApiError, JsonHandler
 
 if TYPE_CHECKING:  # the swarm is an optional extra (py-libp2p)
     from protocol.swarm.service import SwarmService
@@ -133,13 +133,6 @@ class NodeState:
         return {**result.to_json(), "node": node}
 
 
-class ApiError(Exception):
-    def __init__(self, status: HTTPStatus, message: str, kind: str) -> None:
-        super().__init__(message)
-        self.status = status
-        self.kind = kind
-
-
 def status_for(exc: MemJitError) -> HTTPStatus:
     """The HTTP status that names an engine error's cause."""
     if isinstance(exc, UnknownCapability):
@@ -151,28 +144,26 @@ def status_for(exc: MemJitError) -> HTTPStatus:
     return HTTPStatus.INTERNAL_SERVER_ERROR
 
 
-class NodeHandler(BaseHTTPRequestHandler):
+class NodeHandler(JsonHandler):
     server: NodeServer
-    server_version = f"memjit/{__version__}"
-    protocol_version = "HTTP/1.1"
 
     def do_GET(self) -> None:
         path = self.path.rstrip("/")
         state = self.server.state
         try:
             if path == "/v1/health":
-                self._send(HTTPStatus.OK, state.health())
+                self.send_json(HTTPStatus.OK, state.health())
             elif path == "/v1/swarm/peers":
-                self._send(HTTPStatus.OK, {"peers": self._swarm().peers()})
+                self.send_json(HTTPStatus.OK, {"peers": self._swarm().peers()})
             elif path.startswith(PROVIDERS_PATH):
                 capability = path[len(PROVIDERS_PATH) :]
-                self._send(HTTPStatus.OK, {"providers": self._swarm().find(capability)})
+                self.send_json(HTTPStatus.OK, {"providers": self._swarm().find(capability)})
             else:
                 raise ApiError(HTTPStatus.NOT_FOUND, f"no such path {self.path}", "NotFound")
         except ApiError as exc:
-            self._send_error(exc)
+            self.send_api_error(exc)
         except MemJitError as exc:
-            self._send_error(ApiError(status_for(exc), str(exc), type(exc).__name__))
+            self.send_api_error(ApiError(status_for(exc), str(exc), type(exc).__name__))
 
     def _swarm(self) -> SwarmService:
         swarm = self.server.state.swarm
@@ -186,9 +177,9 @@ class NodeHandler(BaseHTTPRequestHandler):
         try:
             capability = self._capability()
             data = self._body()
-            self._send(HTTPStatus.OK, self._serve(capability, data))
+            self.send_json(HTTPStatus.OK, self._serve(capability, data))
         except ApiError as exc:
-            self._send_error(exc)
+            self.send_api_error(exc)
 
     def _capability(self) -> str:
         if not self.path.startswith(REQUESTS_PATH):
@@ -227,20 +218,6 @@ class NodeHandler(BaseHTTPRequestHandler):
             raise ApiError(
                 HTTPStatus.INTERNAL_SERVER_ERROR, f"internal error: {exc}", type(exc).__name__
             ) from None
-
-    def _send_error(self, exc: ApiError) -> None:
-        self._send(exc.status, {"error": str(exc), "kind": exc.kind})
-
-    def _send(self, status: HTTPStatus, body: dict[str, Any]) -> None:
-        payload = json.dumps(body).encode() + b"\n"
-        self.send_response(status)
-        self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(payload)))
-        self.end_headers()
-        self.wfile.write(payload)
-
-    def log_message(self, format: str, *args: Any) -> None:
-        log.info("%s %s", self.address_string(), format % args)
 
 
 class NodeServer(ThreadingHTTPServer):

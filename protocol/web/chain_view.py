@@ -23,7 +23,7 @@ from eth_utils.abi import event_abi_to_log_topic
 from web3 import Web3
 from web3.contract import Contract
 
-from protocol.chain.contracts import MemJitContracts, RoundStatus, WorkerInfo, WorkerStatus
+from protocol.chain.contracts import MemJitContracts, RoundStatus, WorkerInfo
 from protocol.chain.transactions import call, translate_errors
 
 #: Blocks per eth_getLogs call: public RPC providers cap the range (10,000 is a common limit).
@@ -53,7 +53,7 @@ class Ledger:
     """The history read from events so far (up to and including block ``scanned_to``)."""
 
     scanned_to: int
-    registered: dict[bytes, tuple[str, str]] = field(default_factory=dict)  # id → (owner, tx)
+    registered: dict[bytes, str] = field(default_factory=dict)  # id → registering tx
     rewards: dict[bytes, int] = field(default_factory=lambda: defaultdict(int))
     slashed: dict[bytes, int] = field(default_factory=lambda: defaultdict(int))
     slashes_by_tx: dict[str, list[tuple[bytes, int]]] = field(
@@ -62,8 +62,6 @@ class Ledger:
     rounds: dict[int, RoundRecord] = field(default_factory=dict)
     #: Workers an event named since they were last read.
     stale: set[bytes] = field(default_factory=set)
-    minted_wei: int = 0
-    slashed_wei: int = 0
 
 
 class ChainView:
@@ -137,10 +135,9 @@ class ChainView:
         if contract is self.mj.registry and "id" in args:
             ledger.stale.add(bytes(args["id"]))
         if name == "WorkerRegistered":
-            ledger.registered[bytes(args["id"])] = (Web3.to_checksum_address(args["owner"]), tx)
+            ledger.registered[bytes(args["id"])] = tx
         elif name == "WorkerSlashed":
             ledger.slashed[bytes(args["id"])] += int(args["amount"])
-            ledger.slashed_wei += int(args["amount"])
             ledger.slashes_by_tx[tx].append((bytes(args["id"]), int(args["amount"])))
         elif name == "RoundOpened":
             rid = int(args["roundId"])
@@ -158,7 +155,6 @@ class ChainView:
         elif name == "RewardMinted":
             wid, amount = bytes(args["workerId"]), int(args["amount"])
             ledger.rewards[wid] += amount
-            ledger.minted_wei += amount
             record = ledger.rounds.get(int(args["roundId"]))
             if record is not None:
                 record.rewards[wid] = record.rewards.get(wid, 0) + amount
@@ -176,15 +172,18 @@ class ChainView:
             mj.chain, oracle.params()
         )
         ledger = self._ledger
-        workers = [self._worker_json(info) for info in self._current_workers()]
-        workers.sort(key=_rank_key)
+        # Active workers first (the status enum's order), then by usefulness, rewards, id.
+        ranked = sorted(
+            self._current_workers(),
+            key=lambda w: (w.status, -w.usefulness, -ledger.rewards.get(w.id, 0), w.id),
+        )
         return {
             "block": {"number": number, "timestamp": timestamp},
             "supply": {
                 "total_wei": str(call(mj.chain, mj.swt.functions.totalSupply())),
                 "staked_wei": str(mj.total_staked()),
-                "minted_wei": str(ledger.minted_wei),
-                "slashed_wei": str(ledger.slashed_wei),
+                "minted_wei": str(sum(ledger.rewards.values())),
+                "slashed_wei": str(sum(ledger.slashed.values())),
             },
             "params": {
                 "min_stake_wei": str(call(mj.chain, mj.registry.functions.minStake())),
@@ -197,7 +196,7 @@ class ChainView:
                 "round_timeout_s": int(timeout),
             },
             "population": population(*mj.population_stats(), int(min_population)),
-            "workers": workers,
+            "workers": [self._worker_json(info) for info in ranked],
             "rounds": [self._round_json(r) for r in self._recent_rounds()],
         }
 
@@ -229,7 +228,7 @@ class ChainView:
             "slashed_wei": str(ledger.slashed.get(info.id, 0)),
             "last_used": info.last_used,
             "unbonds_at": info.unbonds_at,
-            "registered_tx": ledger.registered.get(info.id, ("", None))[1],
+            "registered_tx": ledger.registered[info.id],
         }
 
     def _round_json(self, record: RoundRecord) -> dict[str, Any]:
@@ -277,24 +276,6 @@ def population(count: int, total: int, squares: int, min_population: int) -> dic
         "cutoff": round((mean - 3 * sd) / 100, 4),
         "rule_active": count >= min_population,
     }
-
-
-_STATUS_ORDER = {
-    WorkerStatus.ACTIVE.name.lower(): 0,
-    WorkerStatus.EXITING.name.lower(): 1,
-    WorkerStatus.TERMINATED.name.lower(): 2,
-    WorkerStatus.WITHDRAWN.name.lower(): 3,
-}
-
-
-def _rank_key(worker: dict[str, Any]) -> tuple[int, float, int, str]:
-    """Active workers first, then by usefulness, rewards, id."""
-    return (
-        _STATUS_ORDER.get(worker["status"], 4),
-        -worker["usefulness"],
-        -int(worker["rewards_wei"]),
-        worker["id"],
-    )
 
 
 __all__ = ["ChainView", "population"]

@@ -22,13 +22,11 @@ Decisions:
 from __future__ import annotations
 
 import ipaddress
-import json
 import logging
-import re
 import threading
 from dataclasses import dataclass, field
 from http import HTTPStatus
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import ThreadingHTTPServer
 from importlib import resources
 from typing import Any
 
@@ -49,6 +47,7 @@ from protocol.errors import (
     StoreError,
     StoreUnavailable,
 )
+from protocol.json_http import ApiError, JsonHandler
 from protocol.runtime import WorkerRuntime
 from protocol.web.chain_view import ChainView
 
@@ -61,14 +60,6 @@ STATIC_FILES = {
     "app.js": "text/javascript; charset=utf-8",
 }
 CONTRACTS = ("SWT", "WorkerRegistry", "UtilityOracle")
-_CID_TEXT = re.compile(r"^[A-Za-z0-9]{1,128}$")
-
-
-class ApiError(Exception):
-    def __init__(self, status: HTTPStatus, message: str, kind: str) -> None:
-        super().__init__(message)
-        self.status = status
-        self.kind = kind
 
 
 @dataclass
@@ -124,8 +115,6 @@ class WebState:
     def module(self, cid: str) -> dict[str, Any]:
         """Checks that the store holds a worker module at ``cid`` (fetched, verified against
         the CID, compiled and checked against the worker ABI, as a round would)."""
-        if not _CID_TEXT.match(cid):
-            raise ApiError(HTTPStatus.BAD_REQUEST, f"{cid[:80]!r} is not a CID", "BadCid")
         with self.module_lock:
             try:
                 cid = str(parse_cid(cid))
@@ -152,10 +141,8 @@ class WebState:
         return {"cid": cid, "size_bytes": len(wasm)}
 
 
-class WebHandler(BaseHTTPRequestHandler):
+class WebHandler(JsonHandler):
     server: WebServer
-    server_version = f"memjit/{__version__}"
-    protocol_version = "HTTP/1.1"
 
     def do_GET(self) -> None:
         path = self.path.split("?", 1)[0]
@@ -167,25 +154,27 @@ class WebHandler(BaseHTTPRequestHandler):
             elif path.lstrip("/") in STATIC_FILES:
                 self._send_static(path.lstrip("/"))
             elif path == "/api/config":
-                self._send_json(HTTPStatus.OK, state.config())
+                self.send_json(HTTPStatus.OK, state.config())
             elif path == "/api/dashboard":
-                self._send_json(HTTPStatus.OK, state.view.dashboard())
+                self.send_json(HTTPStatus.OK, state.view.dashboard())
             elif path.startswith("/api/account/"):
-                self._send_json(HTTPStatus.OK, state.account(path.removeprefix("/api/account/")))
+                self.send_json(HTTPStatus.OK, state.account(path.removeprefix("/api/account/")))
             elif path.startswith("/api/modules/"):
-                self._send_json(HTTPStatus.OK, state.module(path.removeprefix("/api/modules/")))
+                self.send_json(HTTPStatus.OK, state.module(path.removeprefix("/api/modules/")))
             else:
                 raise ApiError(HTTPStatus.NOT_FOUND, f"no such path {path}", "NotFound")
         except ApiError as exc:
-            self._send_error(exc)
+            self.send_api_error(exc)
         except ChainError as exc:
             log.warning("GET %s: %s", path, exc)
-            self._send_error(ApiError(HTTPStatus.SERVICE_UNAVAILABLE, str(exc), type(exc).__name__))
+            self.send_api_error(
+                ApiError(HTTPStatus.SERVICE_UNAVAILABLE, str(exc), type(exc).__name__)
+            )
         except MemJitError as exc:
-            self._send_error(ApiError(HTTPStatus.BAD_REQUEST, str(exc), type(exc).__name__))
+            self.send_api_error(ApiError(HTTPStatus.BAD_REQUEST, str(exc), type(exc).__name__))
         except Exception as exc:  # a bug must not take the server down
             log.exception("GET %s failed unexpectedly", path)
-            self._send_error(
+            self.send_api_error(
                 ApiError(
                     HTTPStatus.INTERNAL_SERVER_ERROR,
                     f"internal error: {type(exc).__name__}: {exc}",
@@ -205,25 +194,7 @@ class WebHandler(BaseHTTPRequestHandler):
 
     def _send_static(self, name: str) -> None:
         body = resources.files("protocol.web").joinpath("static", name).read_bytes()
-        self._send(HTTPStatus.OK, STATIC_FILES[name], body)
-
-    def _send_error(self, exc: ApiError) -> None:
-        self._send_json(exc.status, {"error": str(exc), "kind": exc.kind})
-
-    def _send_json(self, status: HTTPStatus, body: dict[str, Any]) -> None:
-        self._send(status, "application/json", json.dumps(body).encode() + b"\n")
-
-    def _send(self, status: HTTPStatus, content_type: str, payload: bytes) -> None:
-        self.send_response(status)
-        self.send_header("Content-Type", content_type)
-        self.send_header("Content-Length", str(len(payload)))
-        self.send_header("Cache-Control", "no-cache")
-        self.send_header("X-Content-Type-Options", "nosniff")
-        self.end_headers()
-        self.wfile.write(payload)
-
-    def log_message(self, format: str, *args: Any) -> None:
-        log.info("%s %s", self.address_string(), format % args)
+        self.send_payload(HTTPStatus.OK, STATIC_FILES[name], body)
 
 
 class WebServer(ThreadingHTTPServer):
@@ -233,20 +204,14 @@ class WebServer(ThreadingHTTPServer):
         super().__init__(address, WebHandler)
         self.state = state
         host = str(self.server_address[0])
-        loopback = ipaddress.ip_address(host).is_loopback if _is_ip(host) else host == "localhost"
+        # Once bound, the address is numeric ("localhost" has become 127.0.0.1).
         self.allowed_hosts: frozenset[str] | None = (
-            frozenset({host, "localhost", "127.0.0.1", "::1"}) if loopback else None
+            frozenset({host, "localhost", "127.0.0.1", "::1"})
+            if ipaddress.ip_address(host).is_loopback
+            else None
         )
 
     @property
     def url(self) -> str:
         host, port = self.server_address[:2]
         return f"http://{host!s}:{port}"
-
-
-def _is_ip(text: str) -> bool:
-    try:
-        ipaddress.ip_address(text)
-    except ValueError:
-        return False
-    return True
