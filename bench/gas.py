@@ -22,12 +22,12 @@ from rich.console import Console
 from rich.table import Table
 
 from protocol.artifacts import load_artifact
+from protocol.chain import MemJitContracts, Registry, RoundCommitments
 from protocol.chain.anvil import running_anvil
 from protocol.chain.connection import connect
-from protocol.chain.contracts import MemJitContracts, encode_capability, worker_id
 from protocol.chain.deployment import DeployConfig, deploy_memjit
 from protocol.chain.signers import devnet_signer
-from protocol.chain.transactions import call, deploy, transact
+from protocol.chain.transactions import deploy
 from tests.helpers import SWT, advance_time, deploy_hash_verifier, fake_proof
 
 CAP = "digits-8x8"
@@ -46,29 +46,31 @@ def measure() -> list[tuple[str, int]]:
         rows += [(name, tx.gas_used) for name, tx in result.steps]
         mj = MemJitContracts(chain, result.deployment)
         for owner in owners:
-            mj.faucet(owner, 10_000 * SWT)
+            mj.token.faucet(owner, 10_000 * SWT)
 
         ids = []
         for i, owner in enumerate(owners[:5]):
-            wid, tx = mj.register_worker(
+            wid, tx = mj.registry.register(
                 owner, f"bafkrei-bench-{i}", 200 * SWT, CAP, permit=i % 2 == 1
             )
             ids.append(wid)
             if i in (2, 3):  # the capability list already exists: the steady-state cost
                 rows.append((f"register{'WithPermit' if i % 2 else ''}", tx.gas_used))
-        rows.append(("addStake", mj.add_stake(owners[0], ids[0], 10 * SWT, permit=False).gas_used))
-        rows.append(("addStakeWithPermit", mj.add_stake(owners[0], ids[0], 10 * SWT).gas_used))
+        rows.append(
+            ("addStake", mj.registry.add_stake(owners[0], ids[0], 10 * SWT, permit=False).gas_used)
+        )
+        rows.append(
+            ("addStakeWithPermit", mj.registry.add_stake(owners[0], ids[0], 10 * SWT).gas_used)
+        )
 
-        oracle = mj.oracle.functions
+        rounds = mj.rounds
 
         def run_round(scores: list[int]) -> tuple[int, int]:
-            opened = transact(chain, admin, oracle.openRound(ids, 1, 2))
-            rid = call(chain, oracle.lastRoundId())
-            a, b, c = fake_proof(call(chain, oracle.publicSignals(rid, (1, 2, 3), scores)))
-            closed = transact(
-                chain, admin, oracle.closeRound(rid, ids, (1, 2, 3), scores, (a, b, c))
-            )
-            return opened.gas_used, closed.gas_used
+            opened = rounds.open(admin, ids, 1, 2)
+            commitments = RoundCommitments(1, 2, 3)
+            proof = fake_proof(rounds.public_signals(opened.round_id, commitments, scores))
+            closed = rounds.close(admin, opened.round_id, ids, commitments, scores, proof, gas=None)
+            return opened.tx.gas_used, closed.tx.gas_used
 
         opened, first = run_round([90, 80, 70, 60, 50])
         rows.append(("openRound (5 workers)", opened))
@@ -77,40 +79,21 @@ def measure() -> list[tuple[str, int]]:
         rows.append(("closeRound (5 workers, 3 rewards)", steady))
         _, slashing = run_round([90, 80, 70, 10, 0])
         rows.append(("closeRound (5 workers, 3 rewards, 2 slashed)", slashing))
-        transact(chain, admin, oracle.openRound(ids, 1, 2))
-        rows.append(
-            (
-                "abandonRound",
-                transact(
-                    chain, admin, oracle.abandonRound(call(chain, oracle.lastRoundId()))
-                ).gas_used,
-            )
-        )
+        abandoned = rounds.open(admin, ids, 1, 2).round_id
+        rows.append(("abandonRound", rounds.abandon(admin, abandoned).gas_used))
 
-        rows.append(("exit", mj.exit_worker(owners[4], ids[4]).gas_used))
+        rows.append(("exit", mj.registry.exit(owners[4], ids[4]).gas_used))
         advance_time(chain, 7_201)
-        rows.append(("withdraw", mj.withdraw(owners[4], ids[4]).gas_used))
+        rows.append(("withdraw", mj.registry.withdraw(owners[4], ids[4]).gas_used))
 
         # slash in isolation: a registry whose oracle is an account.
-        registry, _ = deploy(
-            chain, admin, load_artifact("WorkerRegistry"), mj.swt.address, SWT, 600
+        address, _ = deploy(
+            chain, admin, load_artifact("WorkerRegistry"), mj.token.address, SWT, 600
         )
-        transact(chain, admin, registry.functions.setOracle(admin.address))
-        mj.approve(owners[5], registry.address, 100 * SWT)
-        transact(
-            chain,
-            owners[5],
-            registry.functions.register("bafkrei-slash", 100 * SWT, encode_capability(CAP)),
-        )
-        sid = worker_id(owners[5].address, "bafkrei-slash")
-        rows.append(
-            (
-                "slash",
-                transact(
-                    chain, admin, registry.functions.slash(sid, 10 * SWT, admin.address)
-                ).gas_used,
-            )
-        )
+        registry = Registry(chain, address, mj.token)
+        registry.set_oracle(admin, admin.address)
+        sid, _ = registry.register(owners[5], "bafkrei-slash", 100 * SWT, CAP, permit=False)
+        rows.append(("slash", registry.slash(admin, sid, 10 * SWT, admin.address).gas_used))
     return rows
 
 

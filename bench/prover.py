@@ -45,14 +45,12 @@ from oracle.field import R
 from oracle.prover import load_dev_keys, prove_scores, read_proof, verify_scores
 from oracle.snarkjs import write_json, write_r1cs, write_wtns
 from oracle.solidity import proof_to_calldata
-from protocol import snarkjs_cli
-from protocol.artifacts import load_artifact
+from protocol.chain import MemJitContracts, RoundCommitments, Verifier
 from protocol.chain.anvil import start_anvil
 from protocol.chain.connection import connect
-from protocol.chain.contracts import MemJitContracts
 from protocol.chain.deployment import DeployConfig, deploy_memjit, verifier_artifact
 from protocol.chain.signers import devnet_signer
-from protocol.chain.transactions import call, transact
+from protocol.testing import snarkjs_cli
 
 ROOT = Path(__file__).resolve().parent.parent
 SHAPES = (CircuitShape(2, 4), CircuitShape(5, 16), CircuitShape(5, 32))
@@ -152,38 +150,30 @@ def round_gas() -> dict[str, int]:
         ids = []
         for i in range(5):
             owner = devnet_signer(chain, 1 + i)
-            mj.faucet(owner, 1_000 * 10**18)
+            mj.token.faucet(owner, 1_000 * 10**18)
             ids.append(
-                mj.register_worker(owner, f"bafkrei-bench-{i}", 200 * 10**18, "digits-8x8")[0]
+                mj.registry.register(owner, f"bafkrei-bench-{i}", 200 * 10**18, "digits-8x8")[0]
             )
         keys = load_dev_keys()
         rng = random.Random(5)
         inputs = round_inputs(keys.shape, rng)
         evaluation = inputs.public_signals(keys.shape)[2]
-        transact(
-            chain, admin, mj.oracle.functions.openRound(ids, inputs.request_commitment, evaluation)
-        )
-        round_id = int(call(chain, mj.oracle.functions.lastRoundId()))
+        round_id = mj.rounds.open(admin, ids, inputs.request_commitment, evaluation).round_id
         result = prove_scores(keys, replace(inputs, round_id=round_id))
-        a, b, c = proof_to_calldata(result.proof)
-        checker = chain.w3.eth.contract(
-            address=mj.deployment.verifier, abi=load_artifact("Groth16Verifier").abi
+        proof = proof_to_calldata(result.proof)
+        verify_gas = Verifier(chain, mj.deployment.verifier or "").estimate_gas(
+            proof, list(result.public_signals)
         )
-        verify_gas = checker.functions.verifyProof(
-            a, b, c, list(result.public_signals)
-        ).estimate_gas()
-        tx = transact(
-            chain,
+        closed = mj.rounds.close(
             admin,
-            mj.oracle.functions.closeRound(
-                round_id,
-                ids,
-                (inputs.request_commitment, evaluation, result.outputs_commitment),
-                list(result.scores),
-                (a, b, c),
-            ),
+            round_id,
+            ids,
+            RoundCommitments(inputs.request_commitment, evaluation, result.outputs_commitment),
+            list(result.scores),
+            proof,
+            gas=None,
         )
-        return {"verify_proof_gas": int(verify_gas), "close_round_gas_5_workers": tx.gas_used}
+        return {"verify_proof_gas": verify_gas, "close_round_gas_5_workers": closed.tx.gas_used}
     finally:
         anvil.stop()
 

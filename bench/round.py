@@ -31,16 +31,16 @@ from rich.table import Table
 
 from oracle.datasets import load_digits_test
 from oracle.prover import load_dev_keys
+from protocol.chain import MemJitContracts
 from protocol.chain.anvil import start_anvil
 from protocol.chain.connection import connect
-from protocol.chain.contracts import MemJitContracts
 from protocol.chain.deployment import DeployConfig, deploy_memjit, verifier_artifact
 from protocol.chain.signers import devnet_signer
 from protocol.engine import JITEngine, Journal
 from protocol.engine.engine import PHASES
 from protocol.runtime import WorkerRuntime
 from protocol.settings import Settings
-from protocol.workers.build import build_file
+from protocol.toolchain.sources import build_file
 
 ROOT = Path(__file__).resolve().parent.parent
 WORKERS = (
@@ -66,9 +66,9 @@ def run(rounds: int) -> dict[str, Any]:
             runtime = WorkerRuntime.from_settings(Settings.load(home=Path(work)))
             for i, path in enumerate(WORKERS):
                 owner = devnet_signer(chain, 1 + i)
-                mj.faucet(owner, 1_000 * 10**18)
+                mj.token.faucet(owner, 1_000 * 10**18)
                 cid = runtime.publish(build_file(ROOT / path))
-                mj.register_worker(owner, cid, 200 * 10**18, "digits-8x8")
+                mj.registry.register(owner, cid, 200 * 10**18, "digits-8x8")
             engine = JITEngine(
                 mj,
                 operator,

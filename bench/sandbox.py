@@ -47,9 +47,9 @@ from oracle.datasets import load_digits_test
 from protocol.cid import cid_for
 from protocol.runtime import WorkerRuntime
 from protocol.sandbox import DarwinVM, ModuleCache
-from protocol.sandbox.engine import wasmtime_version
+from protocol.sandbox.wasm_engine import wasmtime_version
 from protocol.store import LocalStore
-from protocol.workers.build import build_file
+from protocol.toolchain.sources import build_file
 
 ROOT = Path(__file__).resolve().parent.parent
 APPROACHES = ("floor", "warm", "restart", "cold", "node:vm")

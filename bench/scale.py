@@ -57,12 +57,11 @@ import wasmtime
 from rich.console import Console
 from rich.table import Table
 
-from protocol.runtime import WorkerRuntime
+from protocol.pool.executor import PoolExecutor
+from protocol.runtime import Execution, Executor, LocalExecutor, WorkerRuntime
 from protocol.settings import Settings
-from protocol.tasks.execution import Execution
-from protocol.tasks.executors import Executor, LocalExecutor
-from protocol.tasks.pool import PoolExecutor
-from protocol.tasks.processes import start_pool_worker, start_redis
+from protocol.testing.pool_workers import start_pool_worker
+from protocol.testing.redis_server import start_redis
 
 BATCH_BYTES = 64
 #: Run lengths tested against the goal from this one on.

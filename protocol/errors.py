@@ -4,7 +4,7 @@ Every error the library raises on purpose derives from :class:`MemJitError`, so 
 CLI above all) can catch one class and show one line::
 
     MemJitError
-    ├── ConfigError        bad settings, keys, deployment files
+    ├── ConfigError        bad settings, keys, deployment files, missing tools
     ├── CompileError       the Solidity toolchain failed or artifacts are stale
     ├── ChainError         talking to a chain failed
     │   ├── RpcUnavailable     the node cannot be reached
@@ -18,11 +18,16 @@ CLI above all) can catch one class and show one line::
     │   └── StoreUnavailable   the IPFS node cannot be reached
     ├── BuildError         a worker could not be built from source or weights
     ├── ProofError         a proof, key or evaluation set is malformed or does not fit
+    │   └── SnarkjsError       the snarkjs CLI failed (protocol.testing, the tests' peer)
     ├── SwarmError         talking to peers failed
+    │   ├── PeerUnreachable    a peer did not answer: dial refused, stream reset, timeout
+    │   │                      (protocol.swarm.streams)
     │   └── MalformedMessage   a peer sent bytes that break the wire format
     │       └── TruncatedMessage   the stream ended inside a message
+    ├── PoolError          the Celery pool lost, timed out or garbled a round's runs
+    │   └── PoolUnavailable    the broker cannot be reached, or no pool worker answers
     ├── EngineError        a service request could not be served
-    │   ├── UnknownCapability  no task of that name, or input that is not whole items
+    │   ├── UnknownCapability  no capability of that name, or input that is not whole items
     │   ├── NoEligibleWorkers  no active worker has the capability
     │   │   └── NoServingPeer  no node of the swarm serves it, or none answered
     │   └── RoundFailed        the round was abandoned (nothing paid, nothing slashed)
@@ -33,7 +38,13 @@ CLI above all) can catch one class and show one line::
         ├── OutOfMemory        the memory cap was reached
         ├── Timeout            the wall-clock deadline passed
         ├── WorkerTrap         the worker trapped (unreachable, bad memory access, ...)
-        └── BadOutput          the output breaks the ABI or the output cap
+        ├── BadOutput          the output breaks the ABI or the output cap
+        └── WorkerUnavailable  a round's worker whose module could not be fetched or
+                               compiled
+
+The oracle library (``oracle``, no I/O) has its own root, ``oracle.errors.OracleError``; the
+node wraps it in :class:`ProofError` at the boundary. The HTTP servers' ``ApiError``
+(protocol.json_http) is an answer to send, not an error MemJit raises.
 
 Third-party exceptions (web3, requests, solcx, wasmtime, ipfshttpclient) are translated into these at the boundary.
 """
@@ -229,6 +240,13 @@ class BadOutput(SandboxError):
     """The worker returned an output that breaks the ABI or exceeds the output cap."""
 
     kind = "bad-output"
+
+
+class WorkerUnavailable(SandboxError):
+    """A round's worker whose module could not be fetched or compiled: it scores zero like
+    any other failure of the worker's."""
+
+    kind = "unavailable"
 
 
 def rebuild(kind: str, message: str) -> MemJitError:

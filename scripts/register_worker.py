@@ -12,8 +12,8 @@ import os
 
 from brownie import network
 
+from protocol.chain import MemJitContracts
 from protocol.chain.connection import connect
-from protocol.chain.contracts import MemJitContracts
 from protocol.chain.deployment import load_deployment
 from protocol.chain.signers import devnet_signer, resolve_signer
 from protocol.settings import Settings
@@ -26,12 +26,12 @@ def main(cid: str, stake_swt: str = "100", capability: str = "digits-8x8") -> No
     stake = parse_swt(stake_swt)
     if chain.is_devnet and "MEMJIT_PRIVATE_KEY" not in os.environ:
         owner = devnet_signer(chain, 1)
-        if mj.balance_of(owner.address) < stake:
-            mj.faucet(owner, stake)
+        if mj.token.balance_of(owner.address) < stake:
+            mj.token.faucet(owner, stake)
     else:
         owner = resolve_signer(chain, os.environ)
-    wid, tx = mj.register_worker(owner, cid, stake, capability, permit=True)
-    info = mj.worker(wid)
+    wid, tx = mj.registry.register(owner, cid, stake, capability, permit=True)
+    info = mj.registry.worker(wid)
     print(f"worker 0x{wid.hex()} registered by {info.owner}")
     print(
         f"cid {info.cid} capability {info.capability} stake {info.stake} wei status {info.status.name}"

@@ -14,15 +14,15 @@ from pathlib import Path
 import pytest
 
 from oracle.datasets import load_digits_test
+from protocol.chain import MemJitContracts
 from protocol.chain.anvil import AnvilProcess, find_anvil, start_anvil
 from protocol.chain.connection import Chain, connect
-from protocol.chain.contracts import MemJitContracts
 from protocol.chain.deployment import DeployConfig, deploy_memjit, load_deployment
 from protocol.chain.signers import Signer, devnet_signer
 from protocol.errors import ConfigError
 from protocol.runtime import WorkerRuntime
 from protocol.settings import Settings
-from protocol.workers.build import build_file
+from protocol.toolchain.sources import build_file
 from tests.helpers import ROOT, SWT, deploy_hash_verifier, memjit, revert, snapshot
 
 REQUIRE_ALL = os.environ.get("MEMJIT_REQUIRE_ALL") == "1"
@@ -49,7 +49,7 @@ def anvil() -> Iterator[AnvilProcess]:
 @pytest.fixture(scope="session")
 def redis() -> Iterator[str]:
     """A real redis-server on a loopback port for the session (the pool's broker); its URL."""
-    from protocol.tasks.processes import find_redis_server, start_redis
+    from protocol.testing.redis_server import find_redis_server, start_redis
 
     try:
         find_redis_server()
@@ -110,7 +110,7 @@ def module_world(module_chain: Chain) -> World:
     mj = MemJitContracts(chain, result.deployment)
     owners = tuple(devnet_signer(chain, i) for i in range(1, 10))
     for owner in owners:
-        mj.faucet(owner, 100_000 * 10**18)
+        mj.token.faucet(owner, 100_000 * 10**18)
     return World(chain, mj, admin, owners, verifier.address)
 
 
@@ -125,7 +125,7 @@ def world(module_world: World) -> Iterator[World]:
 @pytest.fixture(scope="session")
 def snarkjs() -> None:
     """snarkjs from node_modules (npm install), the reference Groth16 tool."""
-    from protocol.snarkjs_cli import find_snarkjs
+    from protocol.testing.snarkjs_cli import find_snarkjs
 
     try:
         find_snarkjs()
@@ -137,7 +137,7 @@ def snarkjs() -> None:
 def ptau(snarkjs: None, tmp_path_factory: pytest.TempPathFactory) -> Path:
     """2^10 powers of tau (enough for the test circuits): in $MEMJIT_PTAU_DIR when set, a
     cache .ci/run shares with the benchmark, else made fresh for the session (about 20 s)."""
-    from protocol.snarkjs_cli import PTAU_DIR_ENV, powers_of_tau
+    from protocol.testing.snarkjs_cli import PTAU_DIR_ENV, powers_of_tau
 
     cache = os.environ.get(PTAU_DIR_ENV)
     return powers_of_tau(10, Path(cache) if cache else tmp_path_factory.mktemp("ptau"))
@@ -165,9 +165,9 @@ def network(
     with WorkerRuntime.from_settings(settings) as runtime:
         for i, path in enumerate(NETWORK_WORKERS):
             owner = devnet_signer(chain, 1 + i)
-            mj.faucet(owner, 1_000 * SWT)
+            mj.token.faucet(owner, 1_000 * SWT)
             cid = runtime.publish(build_file(ROOT / path))
-            mj.register_worker(owner, cid, 200 * SWT, "digits-8x8")
+            mj.registry.register(owner, cid, 200 * SWT, "digits-8x8")
     items = tmp_path / "items.bin"
     items.write_bytes(b"".join(load_digits_test().inputs[:5]))
     return anvil, mj, items, settings

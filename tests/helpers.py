@@ -12,13 +12,13 @@ from pathlib import Path
 from typing import Any
 
 from eth_utils import keccak
-from web3.contract import Contract
 
 from protocol.artifacts import load_artifact_file
 from protocol.chain.anvil import AnvilProcess
 from protocol.chain.connection import Chain, rpc_call
 from protocol.chain.signers import Signer
 from protocol.chain.transactions import deploy
+from protocol.chain.verifier import Verifier
 from protocol.settings import Settings
 from protocol.units import WEI_PER_SWT
 
@@ -67,12 +67,12 @@ DEFAULT_PUBLIC_INPUTS = 4 + 5
 
 def deploy_hash_verifier(
     chain: Chain, signer: Signer, public_inputs: int = DEFAULT_PUBLIC_INPUTS
-) -> Contract:
+) -> Verifier:
     """The TEST-ONLY HashCheckVerifier (see tests/contracts) for ``public_inputs`` signals:
     accepts exactly the "proof" made by :func:`fake_proof` for the same public signals."""
     artifact = load_artifact_file(ROOT / "tests" / "artifacts" / "HashCheckVerifier.json")
-    contract, _ = deploy(chain, signer, artifact, public_inputs)
-    return contract
+    address, _ = deploy(chain, signer, artifact, public_inputs)
+    return Verifier(chain, address, artifact.abi)
 
 
 def fake_proof(signals: list[int]) -> tuple[list[int], list[list[int]], list[int]]:

@@ -13,9 +13,9 @@ from pathlib import Path
 
 import pytest
 
+from protocol.chain import MemJitContracts, WorkerStatus, worker_id
 from protocol.chain.anvil import running_anvil
 from protocol.chain.connection import connect
-from protocol.chain.contracts import MemJitContracts, WorkerStatus, worker_id
 from protocol.chain.deployment import load_deployment
 from protocol.chain.signers import devnet_signer
 from tests.conftest import need
@@ -74,10 +74,12 @@ def test_brownie_scripts_deploy_and_register_a_worker(tmp_path: Path):
         mj = MemJitContracts(
             chain, load_deployment(tmp_path / "memjit" / "deployments.json", chain)
         )
-        info = mj.worker(worker_id(devnet_signer(chain, 1).address, "bafkrei-brownie"))
+        info = mj.registry.worker(worker_id(devnet_signer(chain, 1).address, "bafkrei-brownie"))
         assert (info.status, info.stake, info.capability) == (
             WorkerStatus.ACTIVE,
             250 * 10**18,
             "digits-8x8",
         )
-        assert mj.total_staked() == mj.balance_of(mj.registry.address) == 250 * 10**18
+        assert (
+            mj.registry.total_staked() == mj.token.balance_of(mj.registry.address) == 250 * 10**18
+        )

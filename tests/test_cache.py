@@ -9,9 +9,9 @@ import wasmtime
 
 from protocol.cid import cid_for
 from protocol.sandbox import DarwinVM, ModuleCache
-from protocol.sandbox.engine import engine_fingerprint
 from protocol.sandbox.usage import UsageBook
-from protocol.workers.build import compile_wat
+from protocol.sandbox.wasm_engine import engine_fingerprint
+from protocol.toolchain.sources import compile_wat
 from tests.helpers import wat_module
 
 

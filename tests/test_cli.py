@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from eth_account import Account
 
-from protocol.artifacts import load_artifact
+from protocol.chain import Verifier
 from protocol.chain.connection import connect
 from tests.helpers import assert_one_line_error, memjit
 
@@ -84,10 +84,7 @@ def test_deploy_to_anvil_records_the_addresses(anvil, tmp_path: Path):
     assert {"swt", "registry", "oracle"} <= printed.keys()
     # the verifier of the packaged development keys, wired into the oracle
     chain = connect(anvil.url)
-    verifier = chain.w3.eth.contract(
-        address=printed["verifier"], abi=load_artifact("Groth16Verifier").abi
-    )
-    assert verifier.functions.publicInputCount().call() == 9
+    assert Verifier(chain, printed["verifier"]).public_input_count() == 9
     assert "INSECURE" in result.stderr
 
 

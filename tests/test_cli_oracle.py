@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from protocol.artifacts import load_artifact
+from protocol.chain import Verifier
 from protocol.chain.connection import connect
 from tests.helpers import assert_one_line_error, memjit
 
@@ -149,10 +149,7 @@ def test_setup_writes_a_key_folder_that_deploy_uses(anvil, tmp_path: Path):
     result = memjit("deploy", "--rpc", anvil.url, "--keys", str(keys), "--json")
     assert result.returncode == 0, result.stderr
     address = json.loads(result.stdout)["verifier"]
-    verifier = connect(anvil.url).w3.eth.contract(
-        address=address, abi=load_artifact("Groth16Verifier").abi
-    )
-    assert verifier.functions.publicInputCount().call() == 6
+    assert Verifier(connect(anvil.url), address).public_input_count() == 6
     assert_one_line_error(
         memjit("deploy", "--rpc", anvil.url, "--keys", str(keys), "--verifier", address), "not both"
     )

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import random
 
-from protocol.chain.contracts import WorkerInfo, WorkerStatus
+from protocol.chain import WorkerInfo, WorkerStatus
 from protocol.engine.batch import consensus, mix
 from protocol.engine.selection import select_workers
 

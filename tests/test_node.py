@@ -18,8 +18,7 @@ from typing import Any
 import pytest
 
 from oracle.datasets import load_digits_test
-from protocol.chain.contracts import RoundStatus
-from protocol.chain.transactions import call
+from protocol.chain import RoundStatus
 from tests.helpers import ROOT, assert_one_line_error, kill_during, memjit
 
 URL_LINE = re.compile(r"node serving on (http://\S+)")
@@ -78,7 +77,7 @@ def test_the_node_serves_requests_over_http_and_keeps_serving_after_bad_ones(nod
     status, health = server.get("/v1/health")
     assert status == 200
     assert health["chain_id"] == mj.chain.chain_id
-    assert health["oracle"] == mj.oracle.address
+    assert health["oracle"] == mj.rounds.address
     assert health["capabilities"] == {"digits-8x8": {"item_size": 64}}
 
     status, body = server.post("/v1/requests/speech-to-text", b"x" * 64)
@@ -94,10 +93,7 @@ def test_the_node_serves_requests_over_http_and_keeps_serving_after_bad_ones(nod
     assert result.returncode == 0, result.stderr
     served = json.loads(result.stdout)
     assert served["answers"] == list(load_digits_test().labels[:5])
-    assert (
-        RoundStatus(call(mj.chain, mj.oracle.functions.round(served["round_id"]))[0])
-        == RoundStatus.CLOSED
-    )
+    assert mj.rounds.get(served["round_id"]).status == RoundStatus.CLOSED
 
     status, health = server.get("/v1/health")
     assert (health["rounds_served"], health["rounds_failed"]) == (1, 0)
@@ -115,7 +111,7 @@ def test_a_node_recovers_the_round_a_killed_request_left_open(network):
         assert any("recovered round 1: resumed and closed" in line for line in server.lines), (
             server.lines
         )
-        assert RoundStatus(call(mj.chain, mj.oracle.functions.round(1))[0]) == RoundStatus.CLOSED
+        assert mj.rounds.get(1).status == RoundStatus.CLOSED
     finally:
         code, output = server.stop()
     assert code == 0, output

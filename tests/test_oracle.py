@@ -5,15 +5,23 @@ tampering test below is meaningful; it proves nothing about how scores were comp
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import replace
+from dataclasses import astuple, replace
 
 import pytest
 
 from oracle.economics import is_outlier, reward, usefulness_after
-from protocol.chain.contracts import MemJitContracts, RoundStatus, WorkerStatus
+from protocol.artifacts import load_artifact
+from protocol.chain import (
+    MemJitContracts,
+    OracleParams,
+    RoundCommitments,
+    RoundStatus,
+    TxResult,
+    WorkerStatus,
+    block_time,
+    round_fingerprint,
+)
 from protocol.chain.deployment import deploy_memjit
-from protocol.chain.transactions import TxResult, call, transact
-from protocol.engine.engine import round_fingerprint
 from protocol.errors import ContractReverted
 from tests.conftest import TEST_CONFIG, World
 from tests.helpers import (
@@ -28,24 +36,20 @@ from tests.helpers import (
 CAP = "digits-8x8"
 REQUEST, EVALUATION, OUTPUTS = 111, 222, 333
 COMMITMENTS = (REQUEST, EVALUATION, OUTPUTS)
+COMMITTED = RoundCommitments(*COMMITMENTS)
 
 
 def register(world: World, count: int, stake: int = 200 * SWT) -> list[bytes]:
     ids = []
     for i in range(count):
         owner = world.owners[i % len(world.owners)]
-        wid, _ = world.mj.register_worker(owner, f"bafkrei-worker-{i}", stake, CAP)
+        wid, _ = world.mj.registry.register(owner, f"bafkrei-worker-{i}", stake, CAP)
         ids.append(wid)
     return ids
 
 
 def open_round(world: World, ids: Sequence[bytes]) -> int:
-    transact(
-        world.chain,
-        world.admin,
-        world.mj.oracle.functions.openRound(list(ids), REQUEST, EVALUATION),
-    )
-    return int(call(world.chain, world.mj.oracle.functions.lastRoundId()))
+    return world.mj.rounds.open(world.admin, ids, REQUEST, EVALUATION).round_id
 
 
 def close_round(
@@ -57,25 +61,18 @@ def close_round(
     proof_scores: Sequence[int] | None = None,
 ) -> TxResult:
     """Closes with the fake proof for (proof_for, proof_scores), by default the honest one."""
-    oracle = world.mj.oracle.functions
-    signals = call(
-        world.chain,
-        oracle.publicSignals(proof_for or round_id, COMMITMENTS, list(proof_scores or scores)),
-    )
-    a, b, c = fake_proof(signals)
-    return transact(
-        world.chain,
-        world.admin,
-        oracle.closeRound(round_id, list(ids), COMMITMENTS, list(scores), (a, b, c)),
-    )
+    rounds = world.mj.rounds
+    signals = rounds.public_signals(proof_for or round_id, COMMITTED, list(proof_scores or scores))
+    proof = fake_proof(signals)
+    return rounds.close(world.admin, round_id, ids, COMMITTED, scores, proof, gas=None).tx
 
 
 def books_balanced(world: World) -> bool:
     mj = world.mj
     return (
-        sum(mj.worker(w).stake for w in mj.worker_ids())
-        == mj.total_staked()
-        == mj.balance_of(mj.registry.address)
+        sum(mj.registry.worker(w).stake for w in mj.registry.worker_ids())
+        == mj.registry.total_staked()
+        == mj.token.balance_of(mj.registry.address)
     )
 
 
@@ -85,22 +82,20 @@ def books_balanced(world: World) -> bool:
 def test_open_round_records_commitments_and_deadline(world: World):
     ids = register(world, 3)
     round_id = open_round(world, ids)
-    stored = call(world.chain, world.mj.oracle.functions.round(round_id))
-    assert RoundStatus(stored[0]) == RoundStatus.OPEN
-    assert stored[2] == stored[1] + TEST_CONFIG.round_timeout_s
-    assert stored[3] == 3
+    stored = world.mj.rounds.get(round_id)
+    assert stored.status == RoundStatus.OPEN
+    assert stored.deadline == stored.opened_at + TEST_CONFIG.round_timeout_s
+    assert stored.worker_count == 3
     fingerprint = round_fingerprint(ids, REQUEST, EVALUATION)  # the engine's, for recovery
-    assert bytes(stored[4]) == fingerprint
-    assert (
-        bytes(call(world.chain, world.mj.oracle.functions.fingerprint(ids, REQUEST, EVALUATION)))
-        == fingerprint
-    )
-    assert len(stored) == 5  # two slots: the commitments themselves are only in the event
+    assert stored.fingerprint == fingerprint
+    assert world.mj.rounds.fingerprint(ids, REQUEST, EVALUATION) == fingerprint
+    # two slots: the commitments themselves are only in the event
+    (view,) = [f for f in load_artifact("UtilityOracle").abi if f.get("name") == "round"]
+    assert len(view["outputs"][0]["components"]) == 5
 
 
 def test_open_round_validates_its_workers(world: World):
     ids = register(world, 6)
-    oracle = world.mj.oracle.functions
     cases = [
         (ids, REQUEST, "UtilityOracleBadWorkerCount"),
         ([], REQUEST, "UtilityOracleBadWorkerCount"),
@@ -110,18 +105,14 @@ def test_open_round_validates_its_workers(world: World):
     ]
     for workers, request, error in cases:
         with pytest.raises(ContractReverted) as err:
-            transact(world.chain, world.admin, oracle.openRound(workers, request, EVALUATION))
+            world.mj.rounds.open(world.admin, workers, request, EVALUATION)
         assert err.value.name == error
 
 
 def test_only_operators_open_rounds(world: World):
     ids = register(world, 1)
     with pytest.raises(ContractReverted) as err:
-        transact(
-            world.chain,
-            world.owners[0],
-            world.mj.oracle.functions.openRound(ids, REQUEST, EVALUATION),
-        )
+        world.mj.rounds.open(world.owners[0], ids, REQUEST, EVALUATION)
     assert err.value.name == "AccessControlUnauthorizedAccount"
 
 
@@ -130,18 +121,18 @@ def test_only_operators_open_rounds(world: World):
 
 def test_close_pays_the_top_three_by_the_reward_formula(world: World):
     ids = register(world, 5)
-    owners = [world.mj.worker(w).owner for w in ids]
-    registered_at = [world.mj.worker(w).last_used for w in ids]
+    owners = [world.mj.registry.worker(w).owner for w in ids]
+    registered_at = [world.mj.registry.worker(w).last_used for w in ids]
     scores = [90, 40, 75, 60, 95]
     advance_time(world.chain, 5 * 3_600)  # five idle hours since registration
     round_id = open_round(world, ids)
-    balances = [world.mj.balance_of(o) for o in owners]
+    balances = [world.mj.token.balance_of(o) for o in owners]
     tx = close_round(world, round_id, ids, scores)
-    closed_at = int(world.chain.w3.eth.get_block(tx.block_number)["timestamp"])
+    closed_at = block_time(world.chain, tx.block_number)
 
     winners = {4, 0, 2}  # 95, 90, 75
     for i, wid in enumerate(ids):
-        info = world.mj.worker(wid)
+        info = world.mj.registry.worker(wid)
         assert (info.last_score, info.usefulness, info.last_used) == (
             scores[i],
             scores[i] * 100,
@@ -152,16 +143,15 @@ def test_close_pays_the_top_three_by_the_reward_formula(world: World):
             if i in winners
             else 0
         )
-        assert world.mj.balance_of(owners[i]) - balances[i] == expected
-    assert call(world.chain, world.mj.oracle.functions.round(round_id))[0] == RoundStatus.CLOSED
+        assert world.mj.token.balance_of(owners[i]) - balances[i] == expected
+    assert world.mj.rounds.get(round_id).status == RoundStatus.CLOSED
     assert books_balanced(world)
 
 
 @pytest.mark.parametrize("idle_s", [0, 1, 3_599, 86_400, 7 * 86_400, 365 * 86_400])
 def test_reward_formula_on_chain_matches_the_python_reference(world: World, idle_s: int):
-    oracle = world.mj.oracle.functions
     for score in (0, 1, 33, 50, 99, 100):
-        assert call(world.chain, oracle.rewardFor(score, idle_s)) == reward(
+        assert world.mj.rounds.reward_for(score, idle_s) == reward(
             TEST_CONFIG.base_rate_wei, score, idle_s
         )
 
@@ -169,45 +159,52 @@ def test_reward_formula_on_chain_matches_the_python_reference(world: World, idle
 def test_reward_shrinks_with_idle_time_between_rounds(world: World):
     ids = register(world, 1)
     close_round(world, open_round(world, ids), ids, [80])
-    owner = world.mj.worker(ids[0]).owner
-    last_used = world.mj.worker(ids[0]).last_used
+    owner = world.mj.registry.worker(ids[0]).owner
+    last_used = world.mj.registry.worker(ids[0]).last_used
     advance_time(world.chain, 3 * 86_400)
-    before = world.mj.balance_of(owner)
+    before = world.mj.token.balance_of(owner)
     tx = close_round(world, open_round(world, ids), ids, [80])
-    closed_at = int(world.chain.w3.eth.get_block(tx.block_number)["timestamp"])
-    paid = world.mj.balance_of(owner) - before
+    closed_at = block_time(world.chain, tx.block_number)
+    paid = world.mj.token.balance_of(owner) - before
     assert paid == reward(TEST_CONFIG.base_rate_wei, 80, closed_at - last_used)
     assert paid < TEST_CONFIG.base_rate_wei * 80 // 3  # roughly a quarter of the fresh reward
 
 
 def test_workers_under_the_floor_are_slashed_and_the_winners_get_the_stake(world: World):
     ids = register(world, 4, stake=300 * SWT)
-    owners = [world.mj.worker(w).owner for w in ids]
+    owners = [world.mj.registry.worker(w).owner for w in ids]
     scores = [10, 90, 0, 80]  # two under the floor of 20
-    registered_at = [world.mj.worker(w).last_used for w in ids]
+    registered_at = [world.mj.registry.worker(w).last_used for w in ids]
     round_id = open_round(world, ids)
-    balances = [world.mj.balance_of(o) for o in owners]
+    balances = [world.mj.token.balance_of(o) for o in owners]
     tx = close_round(world, round_id, ids, scores)
-    closed_at = int(world.chain.w3.eth.get_block(tx.block_number)["timestamp"])
+    closed_at = block_time(world.chain, tx.block_number)
     slash_each = 300 * SWT * TEST_CONFIG.slash_bps // 10_000
-    assert world.mj.worker(ids[0]).stake == world.mj.worker(ids[2]).stake == 300 * SWT - slash_each
-    assert world.mj.worker(ids[1]).stake == 300 * SWT
+    assert (
+        world.mj.registry.worker(ids[0]).stake
+        == world.mj.registry.worker(ids[2]).stake
+        == 300 * SWT - slash_each
+    )
+    assert world.mj.registry.worker(ids[1]).stake == 300 * SWT
     pool = 2 * slash_each
     for i in (1, 3):  # the two rewarded workers split the pool
         info_reward = reward(TEST_CONFIG.base_rate_wei, scores[i], closed_at - registered_at[i])
-        gained = world.mj.balance_of(owners[i]) - balances[i]
+        gained = world.mj.token.balance_of(owners[i]) - balances[i]
         assert gained == info_reward + pool // 2
     for i in (0, 2):
-        assert world.mj.balance_of(owners[i]) == balances[i]  # no reward under the floor
+        assert world.mj.token.balance_of(owners[i]) == balances[i]  # no reward under the floor
     assert books_balanced(world)
 
 
 def test_slashed_stake_goes_to_the_treasury_when_nobody_wins(world: World):
     ids = register(world, 2, stake=100 * SWT)
-    treasury = call(world.chain, world.mj.oracle.functions.params())[6]
-    before = world.mj.balance_of(treasury)
+    treasury = world.mj.rounds.params().treasury
+    before = world.mj.token.balance_of(treasury)
     close_round(world, open_round(world, ids), ids, [0, 5])
-    assert world.mj.balance_of(treasury) - before == 2 * 100 * SWT * TEST_CONFIG.slash_bps // 10_000
+    assert (
+        world.mj.token.balance_of(treasury) - before
+        == 2 * 100 * SWT * TEST_CONFIG.slash_bps // 10_000
+    )
     assert books_balanced(world)
 
 
@@ -228,12 +225,9 @@ def test_tampered_scores_or_a_wrong_proof_are_rejected(world: World):
     round_id = open_round(world, ids)
     with pytest.raises(ContractReverted, match="UtilityOracleInvalidProof"):
         close_round(world, round_id, ids, [100, 60], proof_scores=[50, 60])
-    oracle = world.mj.oracle.functions
     with pytest.raises(ContractReverted, match="UtilityOracleInvalidProof"):
         bad = ([1, 0], [[0, 0], [0, 0]], [0, 0])
-        transact(
-            world.chain, world.admin, oracle.closeRound(round_id, ids, COMMITMENTS, [50, 60], bad)
-        )
+        world.mj.rounds.close(world.admin, round_id, ids, COMMITTED, [50, 60], bad, gas=None)
     close_round(world, round_id, ids, [50, 60])  # the honest proof still works
 
 
@@ -251,12 +245,16 @@ def test_close_checks_workers_scores_and_field(world: World):
     round_id = open_round(world, ids)
     with pytest.raises(ContractReverted, match="UtilityOracleRoundMismatch"):
         close_round(world, round_id, [ids[1], ids[0], ids[2]], [1, 2, 3])
-    oracle = world.mj.oracle.functions
-    for wrong in ((REQUEST + 1, EVALUATION, OUTPUTS), (REQUEST, EVALUATION + 1, OUTPUTS)):
-        signals = call(world.chain, oracle.publicSignals(round_id, wrong, [1, 2, 3]))
+    rounds = world.mj.rounds
+    for wrong in (
+        RoundCommitments(REQUEST + 1, EVALUATION, OUTPUTS),
+        RoundCommitments(REQUEST, EVALUATION + 1, OUTPUTS),
+    ):
+        signals = rounds.public_signals(round_id, wrong, [1, 2, 3])
         with pytest.raises(ContractReverted, match="UtilityOracleRoundMismatch"):
-            fn = oracle.closeRound(round_id, ids, wrong, [1, 2, 3], fake_proof(signals))
-            transact(world.chain, world.admin, fn)
+            rounds.close(
+                world.admin, round_id, ids, wrong, [1, 2, 3], fake_proof(signals), gas=None
+            )
     with pytest.raises(ContractReverted, match="UtilityOracleScoreCountMismatch"):
         close_round(world, round_id, ids, [1, 2])
     with pytest.raises(ContractReverted, match="UtilityOracleScoreOutOfRange"):
@@ -266,16 +264,16 @@ def test_close_checks_workers_scores_and_field(world: World):
 def test_expired_rounds_can_only_be_abandoned_and_pay_nothing(world: World):
     ids = register(world, 2)
     round_id = open_round(world, ids)
-    oracle = world.mj.oracle.functions
+    rounds = world.mj.rounds
     with pytest.raises(ContractReverted, match="UtilityOracleRoundNotExpired"):
-        transact(world.chain, world.owners[0], oracle.abandonRound(round_id))
+        rounds.abandon(world.owners[0], round_id)
     advance_time(world.chain, TEST_CONFIG.round_timeout_s + 1)
     with pytest.raises(ContractReverted, match="UtilityOracleRoundExpired"):
         close_round(world, round_id, ids, [90, 90])
-    supply = call(world.chain, world.mj.swt.functions.totalSupply())
-    transact(world.chain, world.owners[0], oracle.abandonRound(round_id))  # anyone, once expired
-    assert call(world.chain, oracle.round(round_id))[0] == RoundStatus.ABANDONED
-    assert call(world.chain, world.mj.swt.functions.totalSupply()) == supply
+    supply = world.mj.token.total_supply()
+    rounds.abandon(world.owners[0], round_id)  # anyone, once expired
+    assert rounds.get(round_id).status == RoundStatus.ABANDONED
+    assert world.mj.token.total_supply() == supply
     with pytest.raises(ContractReverted, match="UtilityOracleRoundNotOpen"):
         close_round(world, round_id, ids, [90, 90])
 
@@ -284,9 +282,9 @@ def test_an_exiting_worker_still_answers_for_its_round(world: World):
     ids = register(world, 2, stake=100 * SWT)
     round_id = open_round(world, ids)
     owner = world.owners[0]
-    world.mj.exit_worker(owner, ids[0])
+    world.mj.registry.exit(owner, ids[0])
     close_round(world, round_id, ids, [0, 90])
-    info = world.mj.worker(ids[0])
+    info = world.mj.registry.worker(ids[0])
     assert info.status == WorkerStatus.EXITING
     assert info.stake == 100 * SWT - 100 * SWT * TEST_CONFIG.slash_bps // 10_000
     assert info.rounds_scored == 0  # out of the population: no score recorded
@@ -299,18 +297,13 @@ def test_close_without_a_verifier_is_refused(world: World):
     bare = deploy_memjit(chain, module_world.admin, TEST_CONFIG).deployment
     mj = MemJitContracts(chain, bare)
     owner = module_world.owners[0]
-    mj.faucet(owner, 100 * SWT)
-    wid, _ = mj.register_worker(owner, "bafkrei-nv", 100 * SWT, CAP)
-    oracle = mj.oracle.functions
-    transact(chain, module_world.admin, oracle.openRound([wid], REQUEST, EVALUATION))
+    mj.token.faucet(owner, 100 * SWT)
+    wid, _ = mj.registry.register(owner, "bafkrei-nv", 100 * SWT, CAP)
+    mj.rounds.open(module_world.admin, [wid], REQUEST, EVALUATION)
     with pytest.raises(ContractReverted, match="UtilityOracleNoVerifier"):
-        transact(
-            chain,
-            module_world.admin,
-            oracle.closeRound(1, [wid], COMMITMENTS, [50], fake_proof([1])),
-        )
+        mj.rounds.close(module_world.admin, 1, [wid], COMMITTED, [50], fake_proof([1]), gas=None)
     # Without a verifier the signals still have one slot per allowed worker.
-    signals = call(chain, oracle.publicSignals(1, COMMITMENTS, [50]))
+    signals = mj.rounds.public_signals(1, COMMITTED, [50])
     assert signals == [1, REQUEST, EVALUATION, OUTPUTS, 50] + [0] * (
         TEST_CONFIG.max_workers_per_round - 1
     )
@@ -322,19 +315,16 @@ def test_close_without_a_verifier_is_refused(world: World):
 def test_public_signals_are_padded_to_the_verifiers_input_count(world: World) -> None:
     ids = register(world, 2)
     round_id = open_round(world, ids)
-    signals = call(
-        world.chain, world.mj.oracle.functions.publicSignals(round_id, COMMITMENTS, [70, 30])
-    )
+    signals = world.mj.rounds.public_signals(round_id, COMMITTED, [70, 30])
     assert signals == [round_id, REQUEST, EVALUATION, OUTPUTS, 70, 30, 0, 0, 0]
     assert len(signals) == DEFAULT_PUBLIC_INPUTS
     close_round(world, round_id, ids, [70, 30])
-    assert call(world.chain, world.mj.oracle.functions.round(round_id))[0] == RoundStatus.CLOSED
+    assert world.mj.rounds.get(round_id).status == RoundStatus.CLOSED
 
 
 def test_public_signals_refuse_more_scores_than_slots(world: World) -> None:
-    oracle = world.mj.oracle.functions
     with pytest.raises(ContractReverted) as err:
-        call(world.chain, oracle.publicSignals(1, COMMITMENTS, [1, 2, 3, 4, 5, 6]))
+        world.mj.rounds.public_signals(1, COMMITTED, [1, 2, 3, 4, 5, 6])
     assert (err.value.name, err.value.error_args) == (
         "UtilityOracleBadWorkerCount",
         {"count": 6, "max": 5},
@@ -342,12 +332,12 @@ def test_public_signals_refuse_more_scores_than_slots(world: World) -> None:
 
 
 def test_the_fake_verifier_rejects_a_wrong_signal_count(world: World) -> None:
-    verifier = deploy_hash_verifier(world.chain, world.admin).functions
+    verifier = deploy_hash_verifier(world.chain, world.admin)
     signals = list(range(DEFAULT_PUBLIC_INPUTS))
-    assert call(world.chain, verifier.publicInputCount()) == DEFAULT_PUBLIC_INPUTS
-    assert call(world.chain, verifier.verifyProof(*fake_proof(signals), signals)) is True
+    assert verifier.public_input_count() == DEFAULT_PUBLIC_INPUTS
+    assert verifier.verify(fake_proof(signals), signals) is True
     shorter = signals[:-1]
-    assert call(world.chain, verifier.verifyProof(*fake_proof(shorter), shorter)) is False
+    assert verifier.verify(fake_proof(shorter), shorter) is False
 
 
 @pytest.mark.parametrize(
@@ -368,41 +358,25 @@ def test_the_oracle_needs_a_score_slot_per_allowed_worker(
         )
         return
     deployed = deploy_memjit(world.chain, world.admin, config, verifier=verifier.address)
-    oracle = MemJitContracts(world.chain, deployed.deployment).oracle.functions
-    assert call(world.chain, oracle.publicSignals(1, COMMITMENTS, [7])) == [1, *COMMITMENTS, 7, 0]
+    rounds = MemJitContracts(world.chain, deployed.deployment).rounds
+    assert rounds.public_signals(1, COMMITTED, [7]) == [1, *COMMITMENTS, 7, 0]
     with pytest.raises(ContractReverted, match="UtilityOracleInvalidParameter"):
-        params = list(call(world.chain, oracle.params()))
-        params[3] = max_workers + 1
-        transact(world.chain, world.admin, oracle.setParams(tuple(params)))
+        params = replace(rounds.params(), max_workers_per_round=max_workers + 1)
+        rounds.set_params(world.admin, params)
 
 
 # -- the 3-sigma rule ------------------------------------------------------------------------
 
 
-def _params(world: World, **changes: int) -> tuple:
-    current = list(call(world.chain, world.mj.oracle.functions.params()))
-    names = [
-        "baseRate",
-        "scoreFloor",
-        "slashBps",
-        "maxWorkersPerRound",
-        "minPopulation",
-        "roundTimeout",
-        "treasury",
-    ]
-    for key, value in changes.items():
-        current[names.index(key)] = value
-    return tuple(current)
+def _params(world: World, **changes: int) -> OracleParams:
+    return replace(world.mj.rounds.params(), **changes)
 
 
 @pytest.mark.parametrize("min_population,terminated", [(16, True), (17, False)])
 def test_workers_three_sigma_below_the_mean_are_terminated(
     world: World, min_population: int, terminated: bool
 ):
-    oracle = world.mj.oracle.functions
-    transact(
-        world.chain, world.admin, oracle.setParams(_params(world, minPopulation=min_population))
-    )
+    world.mj.rounds.set_params(world.admin, _params(world, min_population=min_population))
     ids = register(world, 16)
     scores = [90] * 15 + [0]
     for start in range(0, 16, 5):  # rounds of 5, 5, 5 and 1: the last makes the population 16
@@ -410,13 +384,13 @@ def test_workers_three_sigma_below_the_mean_are_terminated(
         close_round(world, open_round(world, chunk), chunk, scores[start : start + 5])
     population = [usefulness_after(None, s) for s in scores]
     assert is_outlier(0, population, min_population) is terminated
-    status = world.mj.worker(ids[-1]).status
+    status = world.mj.registry.worker(ids[-1]).status
     assert status == (WorkerStatus.TERMINATED if terminated else WorkerStatus.ACTIVE)
-    n, total, squares = world.mj.population_stats()
+    n, total, squares = astuple(world.mj.registry.population_stats())
     kept = population[:-1] if terminated else population
     assert (n, total, squares) == (len(kept), sum(kept), sum(x * x for x in kept))
     for wid in ids[:-1]:
-        assert world.mj.worker(wid).status == WorkerStatus.ACTIVE
+        assert world.mj.registry.worker(wid).status == WorkerStatus.ACTIVE
 
 
 def test_population_statistics_follow_scores_and_exits(world: World):
@@ -426,26 +400,34 @@ def test_population_statistics_follow_scores_and_exits(world: World):
     expected = [
         usefulness_after(usefulness_after(None, a), b) for a, b in [(50, 90), (70, 70), (90, 10)]
     ]
-    assert [world.mj.worker(w).usefulness for w in ids] == expected
-    assert world.mj.population_stats() == (3, sum(expected), sum(x * x for x in expected))
-    world.mj.exit_worker(world.owners[0], ids[0])
+    assert [world.mj.registry.worker(w).usefulness for w in ids] == expected
+    assert astuple(world.mj.registry.population_stats()) == (
+        3,
+        sum(expected),
+        sum(x * x for x in expected),
+    )
+    world.mj.registry.exit(world.owners[0], ids[0])
     rest = expected[1:]
-    assert world.mj.population_stats() == (2, sum(rest), sum(x * x for x in rest))
+    assert astuple(world.mj.registry.population_stats()) == (
+        2,
+        sum(rest),
+        sum(x * x for x in rest),
+    )
 
 
 def test_params_are_validated_and_admin_only(world: World):
-    oracle = world.mj.oracle.functions
+    rounds = world.mj.rounds
     for change, name in [
-        ({"scoreFloor": 101}, "scoreFloor"),
-        ({"slashBps": 10_001}, "slashBps"),
-        ({"minPopulation": 10}, "minPopulation"),
-        ({"roundTimeout": TEST_CONFIG.unbonding_delay_s}, "roundTimeout"),
-        ({"maxWorkersPerRound": 0}, "maxWorkersPerRound"),
+        ({"score_floor": 101}, "scoreFloor"),
+        ({"slash_bps": 10_001}, "slashBps"),
+        ({"min_population": 10}, "minPopulation"),
+        ({"round_timeout_s": TEST_CONFIG.unbonding_delay_s}, "roundTimeout"),
+        ({"max_workers_per_round": 0}, "maxWorkersPerRound"),
         # the verifier has 9 public signals: 4 before the scores, so 5 score slots
-        ({"maxWorkersPerRound": 6}, "maxWorkersPerRound"),
+        ({"max_workers_per_round": 6}, "maxWorkersPerRound"),
     ]:
         with pytest.raises(ContractReverted) as err:
-            transact(world.chain, world.admin, oracle.setParams(_params(world, **change)))
+            rounds.set_params(world.admin, _params(world, **change))
         assert err.value.error_args["name"] == name
     with pytest.raises(ContractReverted, match="AccessControlUnauthorizedAccount"):
-        transact(world.chain, world.owners[0], oracle.setParams(_params(world)))
+        rounds.set_params(world.owners[0], _params(world))

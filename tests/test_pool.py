@@ -17,20 +17,24 @@ from typing import Any
 
 import pytest
 
+from protocol.chain import RoundStatus
 from protocol.chain.connection import connect
-from protocol.chain.contracts import RoundStatus
-from protocol.chain.transactions import call
-from protocol.cli.demo import run_demo
+from protocol.demo import run_demo
 from protocol.errors import PoolError
-from protocol.runtime import WorkerRuntime
+from protocol.pool.app import pool_app
+from protocol.pool.codec import (
+    execution_from_wire,
+    execution_to_wire,
+    limits_from_wire,
+    limits_to_wire,
+)
+from protocol.pool.executor import PoolExecutor
+from protocol.runtime import Execution, LocalExecutor, WorkerRuntime
 from protocol.sandbox import Limits
 from protocol.settings import Settings
-from protocol.tasks import Execution, LocalExecutor
-from protocol.tasks.app import pool_app
-from protocol.tasks.execution import limits_from_wire, limits_to_wire
-from protocol.tasks.pool import PoolExecutor
-from protocol.tasks.processes import PoolProcess, start_pool_worker, start_redis
-from protocol.workers.build import build_file
+from protocol.testing.pool_workers import PoolProcess, start_pool_worker
+from protocol.testing.redis_server import start_redis
+from protocol.toolchain.sources import build_file
 from tests.conftest import NETWORK_WORKERS
 from tests.helpers import ROOT, assert_one_line_error, journal_phase, memjit, wat_module
 from tests.test_recovery import books, round_status
@@ -83,9 +87,8 @@ def demo(settings: Settings, rounds: int, seed: int, on_pool: bool = False) -> d
         settings.home,
         rounds=rounds,
         seed=seed,
-        quiet=True,
         executor=pool if on_pool else None,
-    ).summary
+    ).to_json()
 
 
 def comparable(summary: dict[str, Any]) -> dict[str, Any]:
@@ -118,17 +121,17 @@ def hosts(summary: dict[str, Any]) -> set[str]:
 
 def test_executions_and_limits_travel_as_json():
     execution = Execution("bafy", b"\x00\xff out", None, 1234, 0.5, "a@b")
-    assert Execution.from_wire(json.loads(json.dumps(execution.to_wire()))) == execution
+    assert execution_from_wire(json.loads(json.dumps(execution_to_wire(execution)))) == execution
     failed = Execution("bafy", None, "out-of-fuel", 10**9, 0.0)
-    assert Execution.from_wire(failed.to_wire()) == failed
+    assert execution_from_wire(execution_to_wire(failed)) == failed
     for broken in (
         {},
-        {**execution.to_wire(), "output": "not base64!"},
-        {**execution.to_wire(), "failure": "trap"},  # both an output and a failure
-        {**failed.to_wire(), "fuel_used": "lots"},
+        {**execution_to_wire(execution), "output": "not base64!"},
+        {**execution_to_wire(execution), "failure": "trap"},  # both an output and a failure
+        {**execution_to_wire(failed), "fuel_used": "lots"},
     ):
         with pytest.raises(PoolError):
-            Execution.from_wire(broken)
+            execution_from_wire(broken)
     limits = Limits(fuel_limit=7, allowed_imports=frozenset({"memjit.log"}))
     assert limits_from_wire(json.loads(json.dumps(limits_to_wire(limits)))) == limits
     with pytest.raises(PoolError):
@@ -302,7 +305,7 @@ def test_without_a_reachable_pool_no_round_is_opened(network, redis):
         "--broker", redis.rsplit("/", 1)[0] + "/7",
     )  # fmt: skip
     assert_one_line_error(idle, "no pool worker answers", "memjit pool start")
-    assert int(call(mj.chain, mj.oracle.functions.lastRoundId())) == 0
+    assert mj.rounds.last_id() == 0
 
 
 def test_a_broker_outage_mid_round_abandons_the_round_and_loses_nothing(network, tmp_path):

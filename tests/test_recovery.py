@@ -8,21 +8,20 @@ import json
 import pytest
 
 from oracle.datasets import load_digits_test
-from protocol.chain.contracts import MemJitContracts, RoundStatus
+from protocol.chain import MemJitContracts, RoundStatus
 from protocol.chain.signers import devnet_signer
-from protocol.chain.transactions import call
 from tests.conftest import NETWORK_WORKERS
 from tests.helpers import advance_time, kill_during, memjit
 
 
 def books(mj: MemJitContracts) -> tuple[int, list[int]]:
     owners = [devnet_signer(mj.chain, 1 + i).address for i in range(len(NETWORK_WORKERS))]
-    assert mj.total_staked() == mj.balance_of(mj.registry.address)
-    return mj.total_staked(), [mj.balance_of(o) for o in owners]
+    assert mj.registry.total_staked() == mj.token.balance_of(mj.registry.address)
+    return mj.registry.total_staked(), [mj.token.balance_of(o) for o in owners]
 
 
 def round_status(mj: MemJitContracts, round_id: int) -> RoundStatus:
-    return RoundStatus(call(mj.chain, mj.oracle.functions.round(round_id))[0])
+    return mj.rounds.get(round_id).status
 
 
 @pytest.mark.parametrize("phase", ["open", "executed"])

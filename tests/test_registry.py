@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from protocol.chain.contracts import WorkerStatus, encode_capability, worker_id
-from protocol.chain.transactions import call, transact
+from protocol.chain import WorkerStatus, worker_id
 from protocol.errors import ContractReverted
 from tests.conftest import TEST_CONFIG, World
 from tests.helpers import SWT, advance_time
@@ -15,15 +14,15 @@ CAP = "digits-8x8"
 
 def assert_books_balanced(world: World) -> None:
     mj = world.mj
-    stakes = sum(mj.worker(wid).stake for wid in mj.worker_ids())
-    assert stakes == mj.total_staked() == mj.balance_of(mj.registry.address)
+    stakes = sum(mj.registry.worker(wid).stake for wid in mj.registry.worker_ids())
+    assert stakes == mj.registry.total_staked() == mj.token.balance_of(mj.registry.address)
 
 
 def test_register_bonds_the_stake_and_records_the_worker(world: World):
     mj, alice = world.mj, world.owners[0]
-    before = mj.balance_of(alice.address)
-    wid, _ = mj.register_worker(alice, "bafkrei-a", 150 * SWT, CAP, permit=False)
-    info = mj.worker(wid)
+    before = mj.token.balance_of(alice.address)
+    wid, _ = mj.registry.register(alice, "bafkrei-a", 150 * SWT, CAP, permit=False)
+    info = mj.registry.worker(wid)
     assert wid == worker_id(alice.address, "bafkrei-a")
     assert (info.owner, info.status, info.stake, info.cid, info.capability) == (
         alice.address,
@@ -32,32 +31,29 @@ def test_register_bonds_the_stake_and_records_the_worker(world: World):
         "bafkrei-a",
         CAP,
     )
-    assert mj.balance_of(alice.address) == before - 150 * SWT
+    assert mj.token.balance_of(alice.address) == before - 150 * SWT
     assert_books_balanced(world)
 
 
 def test_register_with_permit_needs_no_prior_approval(world: World):
     mj, alice = world.mj, world.owners[0]
-    wid, _ = mj.register_worker(alice, "bafkrei-permit", 120 * SWT, CAP, permit=True)
-    assert mj.worker(wid).stake == 120 * SWT
-    assert call(world.chain, mj.swt.functions.allowance(alice.address, mj.registry.address)) == 0
+    wid, _ = mj.registry.register(alice, "bafkrei-permit", 120 * SWT, CAP, permit=True)
+    assert mj.registry.worker(wid).stake == 120 * SWT
+    assert mj.token.allowance(alice.address, mj.registry.address) == 0
 
 
 def test_register_with_a_permit_signed_by_someone_else_is_rejected(world: World):
     mj, alice, mallory = world.mj, world.owners[0], world.owners[1]
     deadline = 2**40
-    v, r, s = mj.sign_permit(mallory, mj.registry.address, 100 * SWT, deadline)
-    fn = mj.registry.functions.registerWithPermit(
-        "bafkrei-x", 100 * SWT, encode_capability(CAP), deadline, v, r, s
-    )
+    permit = mj.token.sign_permit(mallory, mj.registry.address, 100 * SWT, deadline)
     with pytest.raises(ContractReverted) as err:
-        transact(world.chain, alice, fn)
+        mj.registry.register_with_permit(alice, "bafkrei-x", 100 * SWT, CAP, permit)
     assert err.value.name == "ERC2612InvalidSigner"
 
 
 def test_register_rejects_stake_below_minimum(world: World):
     with pytest.raises(ContractReverted) as err:
-        world.mj.register_worker(world.owners[0], "bafkrei-cheap", 99 * SWT, CAP)
+        world.mj.registry.register(world.owners[0], "bafkrei-cheap", 99 * SWT, CAP)
     assert err.value.name == "WorkerRegistryStakeTooLow"
     assert err.value.error_args == {"stake": 99 * SWT, "minStake": TEST_CONFIG.min_stake_wei}
     assert "WorkerRegistryStakeTooLow(stake=99000000000000000000" in str(err.value)
@@ -65,27 +61,27 @@ def test_register_rejects_stake_below_minimum(world: World):
 
 def test_register_rejects_the_same_owner_and_cid_twice(world: World):
     mj, alice, bob = world.mj, world.owners[0], world.owners[1]
-    mj.register_worker(alice, "bafkrei-dup", 100 * SWT, CAP)
+    mj.registry.register(alice, "bafkrei-dup", 100 * SWT, CAP)
     with pytest.raises(ContractReverted, match="WorkerRegistryWorkerExists"):
-        mj.register_worker(alice, "bafkrei-dup", 100 * SWT, CAP)
+        mj.registry.register(alice, "bafkrei-dup", 100 * SWT, CAP)
     # Another owner may register the same module: the id binds owner and CID.
-    mj.register_worker(bob, "bafkrei-dup", 100 * SWT, CAP)
+    mj.registry.register(bob, "bafkrei-dup", 100 * SWT, CAP)
 
 
 @pytest.mark.parametrize("cid", ["", "b" * 129])
 def test_register_rejects_empty_or_oversized_cids(world: World, cid: str):
     with pytest.raises(ContractReverted, match="WorkerRegistryInvalidCid"):
-        world.mj.register_worker(world.owners[0], cid, 100 * SWT, CAP)
+        world.mj.registry.register(world.owners[0], cid, 100 * SWT, CAP)
 
 
 def test_add_stake_grows_the_bond_and_only_the_owner_may(world: World):
     mj, alice, bob = world.mj, world.owners[0], world.owners[1]
-    wid, _ = mj.register_worker(alice, "bafkrei-s", 100 * SWT, CAP)
-    mj.add_stake(alice, wid, 25 * SWT, permit=True)
-    mj.add_stake(alice, wid, 5 * SWT, permit=False)
-    assert mj.worker(wid).stake == 130 * SWT
+    wid, _ = mj.registry.register(alice, "bafkrei-s", 100 * SWT, CAP)
+    mj.registry.add_stake(alice, wid, 25 * SWT, permit=True)
+    mj.registry.add_stake(alice, wid, 5 * SWT, permit=False)
+    assert mj.registry.worker(wid).stake == 130 * SWT
     with pytest.raises(ContractReverted) as err:
-        mj.add_stake(bob, wid, 1 * SWT)
+        mj.registry.add_stake(bob, wid, 1 * SWT)
     assert err.value.name == "WorkerRegistryNotWorkerOwner"
     assert err.value.error_args["caller"] == bob.address
     assert_books_balanced(world)
@@ -93,91 +89,92 @@ def test_add_stake_grows_the_bond_and_only_the_owner_may(world: World):
 
 def test_exit_unbonds_and_withdraw_waits_for_the_delay(world: World):
     mj, alice = world.mj, world.owners[0]
-    wid, _ = mj.register_worker(alice, "bafkrei-exit", 100 * SWT, CAP)
-    before = mj.balance_of(alice.address)
-    mj.exit_worker(alice, wid)
-    info = mj.worker(wid)
+    wid, _ = mj.registry.register(alice, "bafkrei-exit", 100 * SWT, CAP)
+    before = mj.token.balance_of(alice.address)
+    mj.registry.exit(alice, wid)
+    info = mj.registry.worker(wid)
     assert info.status == WorkerStatus.EXITING
     with pytest.raises(ContractReverted) as err:
-        mj.withdraw(alice, wid)
+        mj.registry.withdraw(alice, wid)
     assert err.value.name == "WorkerRegistryStillUnbonding"
     assert err.value.error_args["unbondsAt"] == info.unbonds_at
     with pytest.raises(ContractReverted, match="WrongStatus"):
-        mj.add_stake(alice, wid, SWT)
+        mj.registry.add_stake(alice, wid, SWT)
     advance_time(world.chain, TEST_CONFIG.unbonding_delay_s + 1)
-    mj.withdraw(alice, wid)
-    assert mj.balance_of(alice.address) == before + 100 * SWT
-    assert mj.worker(wid).status == WorkerStatus.WITHDRAWN
+    mj.registry.withdraw(alice, wid)
+    assert mj.token.balance_of(alice.address) == before + 100 * SWT
+    assert mj.registry.worker(wid).status == WorkerStatus.WITHDRAWN
     with pytest.raises(ContractReverted, match="WrongStatus"):
-        mj.withdraw(alice, wid)
+        mj.registry.withdraw(alice, wid)
     assert_books_balanced(world)
 
 
 def test_only_the_owner_can_exit(world: World):
-    wid, _ = world.mj.register_worker(world.owners[0], "bafkrei-o", 100 * SWT, CAP)
+    wid, _ = world.mj.registry.register(world.owners[0], "bafkrei-o", 100 * SWT, CAP)
     with pytest.raises(ContractReverted, match="WorkerRegistryNotWorkerOwner"):
-        world.mj.exit_worker(world.owners[1], wid)
+        world.mj.registry.exit(world.owners[1], wid)
 
 
 def test_unknown_worker_is_reported_by_id(world: World):
     with pytest.raises(ContractReverted) as err:
-        world.mj.exit_worker(world.owners[0], b"\x01" * 32)
+        world.mj.registry.exit(world.owners[0], b"\x01" * 32)
     assert err.value.name == "WorkerRegistryUnknownWorker"
 
 
 @pytest.mark.parametrize("fn_name", ["slash", "terminate", "recordScore"])
 def test_only_the_oracle_slashes_terminates_and_records(world: World, fn_name: str):
     mj, alice = world.mj, world.owners[0]
-    wid, _ = mj.register_worker(alice, "bafkrei-ac", 100 * SWT, CAP)
-    args = {"slash": (wid, SWT, alice.address), "terminate": (wid,), "recordScore": (wid, 50)}[
-        fn_name
-    ]
+    wid, _ = mj.registry.register(alice, "bafkrei-ac", 100 * SWT, CAP)
+    calls = {
+        "slash": lambda who: mj.registry.slash(who, wid, SWT, alice.address),
+        "terminate": lambda who: mj.registry.terminate(who, wid),
+        "recordScore": lambda who: mj.registry.record_score(who, wid, 50),
+    }
     for who in (alice, world.admin):
         with pytest.raises(ContractReverted) as err:
-            transact(world.chain, who, getattr(mj.registry.functions, fn_name)(*args))
+            calls[fn_name](who)
         assert err.value.name == "WorkerRegistryUnauthorizedOracle"
-        assert err.value.error_args == {"caller": who.address, "oracle": mj.oracle.address}
+        assert err.value.error_args == {"caller": who.address, "oracle": mj.rounds.address}
 
 
 def test_only_the_oracle_mints_and_the_roles_are_fixed_once(world: World):
     mj, admin = world.mj, world.admin
-    assert call(world.chain, mj.swt.functions.minter()) == mj.oracle.address
+    assert mj.token.minter() == mj.rounds.address
     with pytest.raises(ContractReverted, match="SWTUnauthorizedMinter"):
-        transact(world.chain, admin, mj.swt.functions.mint(admin.address, 1))
+        mj.token.mint(admin, admin.address, 1)
     with pytest.raises(ContractReverted, match="SWTMinterAlreadySet"):
-        transact(world.chain, admin, mj.swt.functions.setMinter(admin.address))
+        mj.token.set_minter(admin, admin.address)
     with pytest.raises(ContractReverted, match="SWTUnauthorizedMinterSetup"):
-        transact(world.chain, world.owners[0], mj.swt.functions.setMinter(admin.address))
+        mj.token.set_minter(world.owners[0], admin.address)
     with pytest.raises(ContractReverted, match="WorkerRegistryOracleAlreadySet"):
-        transact(world.chain, admin, mj.registry.functions.setOracle(admin.address))
+        mj.registry.set_oracle(admin, admin.address)
 
 
 def test_faucet_is_capped_and_limited_to_devnets(world: World):
-    swt = world.mj.swt.functions
+    token = world.mj.token
     with pytest.raises(ContractReverted, match="SWTFaucetLimitExceeded"):
-        world.mj.faucet(world.owners[0], 100_001 * SWT)
-    assert call(world.chain, swt.isDevnet(world.chain.chain_id)) is True
-    assert call(world.chain, swt.isDevnet(1)) is False  # mainnet
-    assert call(world.chain, swt.isDevnet(10)) is False  # OP mainnet
+        token.faucet(world.owners[0], 100_001 * SWT)
+    assert token.is_devnet(world.chain.chain_id) is True
+    assert token.is_devnet(1) is False  # mainnet
+    assert token.is_devnet(10) is False  # OP mainnet
 
 
 def test_min_stake_is_owner_governed(world: World):
-    registry = world.mj.registry.functions
-    transact(world.chain, world.admin, registry.setMinStake(200 * SWT))
-    assert call(world.chain, registry.minStake()) == 200 * SWT
+    registry = world.mj.registry
+    registry.set_min_stake(world.admin, 200 * SWT)
+    assert registry.min_stake() == 200 * SWT
     with pytest.raises(ContractReverted, match="OwnableUnauthorizedAccount"):
-        transact(world.chain, world.owners[0], registry.setMinStake(0))
+        registry.set_min_stake(world.owners[0], 0)
     with pytest.raises(ContractReverted, match="WorkerRegistryStakeTooLow"):
-        world.mj.register_worker(world.owners[0], "bafkrei-m", 150 * SWT, CAP)
+        world.mj.registry.register(world.owners[0], "bafkrei-m", 150 * SWT, CAP)
 
 
 def test_capability_index_lists_workers_by_capability(world: World):
     mj = world.mj
-    a, _ = mj.register_worker(world.owners[0], "bafkrei-1", 100 * SWT, CAP)
-    b, _ = mj.register_worker(world.owners[1], "bafkrei-2", 100 * SWT, "sentiment")
-    registry = mj.registry.functions
-    listed = call(world.chain, registry.capabilityWorkerIds(encode_capability(CAP), 0, 10))
-    assert [bytes(x) for x in listed] == [a]
-    assert call(world.chain, registry.capabilityWorkerCount(encode_capability("sentiment"))) == 1
-    assert [bytes(x) for x in call(world.chain, registry.workerIds(1, 10))] == [b]
-    assert call(world.chain, registry.workerIds(5, 10)) == []
+    a, _ = mj.registry.register(world.owners[0], "bafkrei-1", 100 * SWT, CAP)
+    b, _ = mj.registry.register(world.owners[1], "bafkrei-2", 100 * SWT, "sentiment")
+    registry = mj.registry
+    assert registry.capability_worker_ids(CAP, 0, 10) == [a]
+    assert registry.capability_worker_count("sentiment") == 1
+    assert registry.worker_ids(1, 10) == [b]
+    assert registry.worker_ids(5, 10) == []

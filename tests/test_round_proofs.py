@@ -23,11 +23,10 @@ from oracle.prover import (
 )
 from oracle.scoring import canary_outputs
 from oracle.solidity import proof_to_calldata
+from protocol.chain import MemJitContracts, RoundCommitments, RoundStatus
 from protocol.chain.connection import Chain
-from protocol.chain.contracts import MemJitContracts, RoundStatus
 from protocol.chain.deployment import deploy_memjit, verifier_artifact
 from protocol.chain.signers import Signer, devnet_signer
-from protocol.chain.transactions import call, transact
 from protocol.errors import ContractReverted
 from tests.conftest import TEST_CONFIG
 from tests.helpers import ROOT, SWT, revert, snapshot
@@ -69,8 +68,8 @@ def deployed(module_chain: Chain) -> Deployed:
     ids = []
     for i in range(3):
         owner = devnet_signer(chain, i + 1)
-        mj.faucet(owner, 1_000 * SWT)
-        ids.append(mj.register_worker(owner, f"bafkrei-proof-{i}", 200 * SWT, "digits-8x8")[0])
+        mj.token.faucet(owner, 1_000 * SWT)
+        ids.append(mj.registry.register(owner, f"bafkrei-proof-{i}", 200 * SWT, "digits-8x8")[0])
     evaluation = draw_canaries(load_digits_test(), 16, random.Random(21))
     return Deployed(chain, mj, admin, ids, evaluation)
 
@@ -86,8 +85,7 @@ def open_round(w: Deployed, evaluation_commitment: int | None = None) -> int:
     commitment = (
         w.evaluation.commitment() if evaluation_commitment is None else evaluation_commitment
     )
-    transact(w.chain, w.admin, w.mj.oracle.functions.openRound(w.ids, REQUEST, commitment))
-    return int(call(w.chain, w.mj.oracle.functions.lastRoundId()))
+    return w.mj.rounds.open(w.admin, w.ids, REQUEST, commitment).round_id
 
 
 def outputs(w: Deployed) -> tuple[bytes, ...]:
@@ -109,18 +107,19 @@ def close(
     outputs_commitment: int | None = None,
     proof: Proof | None = None,
 ) -> Any:
-    fn = w.mj.oracle.functions.closeRound(
+    return w.mj.rounds.close(
+        w.admin,
         round_id,
         w.ids,
-        (
+        RoundCommitments(
             REQUEST,
             w.evaluation.commitment(),
             result.outputs_commitment if outputs_commitment is None else outputs_commitment,
         ),
         list(result.scores[: len(w.ids)]) if scores is None else scores,
         proof_to_calldata(proof or result.proof),
-    )
-    return transact(w.chain, w.admin, fn, gas=CLOSE_GAS)
+        gas=CLOSE_GAS,
+    ).tx
 
 
 def assert_invalid(action: Any, round_id: int) -> None:
@@ -137,8 +136,8 @@ def test_a_proved_round_closes_and_settles(world: Deployed):
     result = prove(world, round_id)
     assert result.scores == (100, 94, 0, 0, 0)
     tx = close(world, round_id, result)
-    assert call(world.chain, world.mj.oracle.functions.round(round_id))[0] == RoundStatus.CLOSED
-    assert [world.mj.worker(i).last_score for i in world.ids] == [100, 94, 0]
+    assert world.mj.rounds.get(round_id).status == RoundStatus.CLOSED
+    assert [world.mj.registry.worker(i).last_score for i in world.ids] == [100, 94, 0]
     print(f"closeRound with a real proof, 3 workers on {world.chain.kind}: {tx.gas_used} gas")
 
 

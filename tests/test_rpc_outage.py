@@ -12,8 +12,7 @@ from typing import Any
 
 import pytest
 
-from protocol.chain.contracts import RoundStatus
-from protocol.chain.transactions import call
+from protocol.chain import RoundStatus
 from protocol.cli.engine_context import EngineOptions, open_engine
 from protocol.errors import RpcUnavailable
 
@@ -76,7 +75,7 @@ def test_an_rpc_lost_mid_round_loses_nothing_and_recovery_closes_the_round(netwo
     anvil, mj, items, _settings = network
     host, port = anvil.url.removeprefix("http://").split(":")
     relay = Relay((host, int(port)))
-    staked_before = mj.total_staked()
+    staked_before = mj.registry.total_staked()
     try:
         with open_engine(EngineOptions(rpc_url=relay.url)) as engine:
             run = engine.runtime.run
@@ -90,15 +89,15 @@ def test_an_rpc_lost_mid_round_loses_nothing_and_recovery_closes_the_round(netwo
                 engine.serve("digits-8x8", items.read_bytes())
             (pending,) = engine.journal.pending()
             assert pending.round_id == 1
-        assert RoundStatus(call(mj.chain, mj.oracle.functions.round(1))[0]) == RoundStatus.OPEN
-        assert mj.total_staked() == staked_before  # nothing settled, nothing lost
+        assert mj.rounds.get(1).status == RoundStatus.OPEN
+        assert mj.registry.total_staked() == staked_before  # nothing settled, nothing lost
 
         relay.restore()
         with open_engine(EngineOptions(rpc_url=relay.url)) as engine:
             assert engine.recover() == [(1, "resumed and closed")]
             assert engine.recover() == []
-        assert RoundStatus(call(mj.chain, mj.oracle.functions.round(1))[0]) == RoundStatus.CLOSED
-        assert mj.total_staked() == mj.balance_of(mj.registry.address)
+        assert mj.rounds.get(1).status == RoundStatus.CLOSED
+        assert mj.registry.total_staked() == mj.token.balance_of(mj.registry.address)
     finally:
         relay.shutdown()
         relay.server_close()

@@ -22,7 +22,7 @@ from protocol.errors import (
     WorkerTrap,
 )
 from protocol.sandbox import DarwinVM, Limits
-from protocol.workers.build import build_file
+from protocol.toolchain.sources import build_file
 from tests.helpers import ROOT, wat_module
 
 SMALL = Limits(fuel_limit=50_000_000, memory_limit_bytes=16 * 1024 * 1024, deadline_s=5.0)
@@ -119,7 +119,7 @@ def test_malformed_modules_are_invalid(vm: DarwinVM, wasm: bytes, fragment: str)
 
 
 def test_modules_without_the_abi_are_invalid(vm: DarwinVM):
-    from protocol.workers.build import compile_wat
+    from protocol.toolchain.sources import compile_wat
 
     with pytest.raises(InvalidModule, match="'memory'"):
         vm.compile(compile_wat("(module)"))

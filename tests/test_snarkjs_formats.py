@@ -31,7 +31,7 @@ from oracle.snarkjs import (
     write_wtns,
     wtns_bytes,
 )
-from protocol import snarkjs_cli
+from protocol.testing import snarkjs_cli
 
 X, Y = 7, 0xA5
 Z = X**10 + Y

@@ -23,7 +23,7 @@ from oracle.prover import (
     write_proof,
 )
 from oracle.snarkjs import write_r1cs, write_wtns
-from protocol import snarkjs_cli
+from protocol.testing import snarkjs_cli
 
 #: ~700 constraints: the session's 2^10 powers of tau cover it.
 SHAPE = CircuitShape(workers=2, canaries=4)

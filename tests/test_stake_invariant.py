@@ -18,11 +18,11 @@ from hypothesis.stateful import (
 )
 
 from protocol.artifacts import load_artifact
+from protocol.chain import MemJitContracts, WorkerStatus
 from protocol.chain.connection import Chain, connect
-from protocol.chain.contracts import MemJitContracts, WorkerStatus
 from protocol.chain.deployment import Deployment
 from protocol.chain.signers import Signer, devnet_signer
-from protocol.chain.transactions import call, deploy, transact
+from protocol.chain.transactions import deploy
 from protocol.errors import ContractReverted
 from tests.helpers import SWT, advance_time, revert, snapshot
 
@@ -40,20 +40,17 @@ class Deployed:
         self.owners = [devnet_signer(chain, i) for i in (1, 2, 3)]
         swt, _ = deploy(chain, admin, load_artifact("SWT"))
         registry, _ = deploy(
-            chain, admin, load_artifact("WorkerRegistry"), swt.address, MIN_STAKE, UNBONDING_S
+            chain, admin, load_artifact("WorkerRegistry"), swt, MIN_STAKE, UNBONDING_S
         )
-        transact(chain, admin, registry.functions.setOracle(self.slasher.address))
         oracle_stub = admin.address  # the oracle contract is not part of this test
         self.mj = MemJitContracts(
-            chain,
-            Deployment(
-                chain.chain_id, swt.address, registry.address, oracle_stub, None, admin.address, 0
-            ),
+            chain, Deployment(chain.chain_id, swt, registry, oracle_stub, None, admin.address, 0)
         )
+        self.mj.registry.set_oracle(admin, self.slasher.address)
         for owner in self.owners:
-            self.mj.faucet(owner, 10_000 * SWT)
+            self.mj.token.faucet(owner, 10_000 * SWT)
         self.actors: list[Signer] = [*self.owners, self.slasher]
-        self.supply = sum(self.mj.balance_of(a.address) for a in self.actors)
+        self.supply = sum(self.mj.token.balance_of(a.address) for a in self.actors)
 
 
 @pytest.fixture(scope="module")
@@ -74,11 +71,11 @@ class StakeBooks(RuleBasedStateMachine):
         revert(self.d.chain, self.snap)
 
     def _status(self, wid: bytes) -> WorkerStatus:
-        return self.d.mj.worker(wid).status
+        return self.d.mj.registry.worker(wid).status
 
     @initialize()
     def start(self) -> None:
-        assert self.d.mj.total_staked() == 0
+        assert self.d.mj.registry.total_staked() == 0
 
     @rule(owner=st.integers(0, 2), stake=st.integers(0, 300))
     def register(self, owner: int, stake: int) -> None:
@@ -86,7 +83,7 @@ class StakeBooks(RuleBasedStateMachine):
         self.counter += 1
         cid = f"bafkrei-{self.counter}"
         try:
-            wid, _ = self.d.mj.register_worker(
+            wid, _ = self.d.mj.registry.register(
                 signer, cid, stake * SWT, "digits-8x8", permit=stake % 2 == 0
             )
         except ContractReverted as err:
@@ -99,28 +96,29 @@ class StakeBooks(RuleBasedStateMachine):
     @rule(data=st.data(), amount=st.integers(1, 100))
     def add_stake(self, data: st.DataObject, amount: int) -> None:
         wid, owner = data.draw(st.sampled_from(self.workers))
-        before = self.d.mj.worker(wid)
+        before = self.d.mj.registry.worker(wid)
         try:
-            self.d.mj.add_stake(owner, wid, amount * SWT)
+            self.d.mj.registry.add_stake(owner, wid, amount * SWT)
         except ContractReverted as err:
             assert before.status != WorkerStatus.ACTIVE and err.name == "WorkerRegistryWrongStatus"
             return
-        assert self.d.mj.worker(wid).stake == before.stake + amount * SWT
+        assert self.d.mj.registry.worker(wid).stake == before.stake + amount * SWT
 
     @precondition(lambda self: self.workers)
     @rule(data=st.data(), amount=st.integers(0, 400))
     def slash(self, data: st.DataObject, amount: int) -> None:
         wid, _ = data.draw(st.sampled_from(self.workers))
-        before = self.d.mj.worker(wid)
-        fn = self.d.mj.registry.functions.slash(wid, amount * SWT, self.d.slasher.address)
+        before = self.d.mj.registry.worker(wid)
         try:
-            transact(self.d.chain, self.d.slasher, fn)
+            self.d.mj.registry.slash(self.d.slasher, wid, amount * SWT, self.d.slasher.address)
         except ContractReverted as err:
             assert (
                 before.status == WorkerStatus.WITHDRAWN and err.name == "WorkerRegistryWrongStatus"
             )
             return
-        assert self.d.mj.worker(wid).stake == before.stake - min(before.stake, amount * SWT)
+        assert self.d.mj.registry.worker(wid).stake == before.stake - min(
+            before.stake, amount * SWT
+        )
 
     @precondition(lambda self: self.workers)
     @rule(data=st.data())
@@ -128,7 +126,7 @@ class StakeBooks(RuleBasedStateMachine):
         wid, owner = data.draw(st.sampled_from(self.workers))
         was = self._status(wid)
         try:
-            self.d.mj.exit_worker(owner, wid)
+            self.d.mj.registry.exit(owner, wid)
         except ContractReverted as err:
             assert was != WorkerStatus.ACTIVE and err.name == "WorkerRegistryWrongStatus"
             return
@@ -142,25 +140,25 @@ class StakeBooks(RuleBasedStateMachine):
     @rule(data=st.data())
     def withdraw(self, data: st.DataObject) -> None:
         wid, owner = data.draw(st.sampled_from(self.workers))
-        before = self.d.mj.worker(wid)
-        balance = self.d.mj.balance_of(owner.address)
+        before = self.d.mj.registry.worker(wid)
+        balance = self.d.mj.token.balance_of(owner.address)
         try:
-            self.d.mj.withdraw(owner, wid)
+            self.d.mj.registry.withdraw(owner, wid)
         except ContractReverted as err:
             assert err.name in ("WorkerRegistryWrongStatus", "WorkerRegistryStillUnbonding")
             assert (
                 before.status != WorkerStatus.EXITING or err.name == "WorkerRegistryStillUnbonding"
             )
             return
-        assert self.d.mj.balance_of(owner.address) == balance + before.stake
+        assert self.d.mj.token.balance_of(owner.address) == balance + before.stake
 
     @invariant()
     def books_balance(self) -> None:
         mj = self.d.mj
-        stakes = sum(mj.worker(wid).stake for wid, _ in self.workers)
-        held = mj.balance_of(mj.registry.address)
-        assert stakes == mj.total_staked() == held
-        assert sum(mj.balance_of(a.address) for a in self.d.actors) + held == self.d.supply
+        stakes = sum(mj.registry.worker(wid).stake for wid, _ in self.workers)
+        held = mj.token.balance_of(mj.registry.address)
+        assert stakes == mj.registry.total_staked() == held
+        assert sum(mj.token.balance_of(a.address) for a in self.d.actors) + held == self.d.supply
 
 
 @pytest.mark.anvil
@@ -175,6 +173,4 @@ def test_stake_books_balance_under_random_operations(deployed: Deployed) -> None
             suppress_health_check=[HealthCheck.too_slow],
         ),
     )
-    assert (
-        call(deployed.chain, deployed.mj.registry.functions.totalStaked()) == 0
-    )  # every example rolled back
+    assert deployed.mj.registry.total_staked() == 0  # every example rolled back

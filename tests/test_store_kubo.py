@@ -13,8 +13,8 @@ import pytest
 
 from protocol.cid import MAX_BLOCK_BYTES, cid_for
 from protocol.errors import ConfigError, ContentNotFound, ContentTooLarge, StoreUnavailable
-from protocol.store.jsipfs import IpfsNode, find_launcher, start_jsipfs
 from protocol.store.kubo import KuboStore
+from protocol.testing.jsipfs import IpfsNode, find_launcher, start_jsipfs
 from tests.conftest import need
 from tests.helpers import assert_one_line_error, memjit
 

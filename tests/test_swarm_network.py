@@ -15,9 +15,8 @@ from typing import Any
 import pytest
 
 from oracle.datasets import load_digits_test
-from protocol.chain.contracts import MemJitContracts, RoundStatus
+from protocol.chain import MemJitContracts, RoundStatus
 from protocol.chain.signers import devnet_signer
-from protocol.chain.transactions import call
 from protocol.store.local import LocalStore
 from tests.helpers import assert_one_line_error, memjit
 from tests.test_node import Node
@@ -93,7 +92,7 @@ def test_a_request_to_one_node_runs_on_another_with_modules_fetched_from_a_third
     assert result["node"] == peer_id(executor)
     assert result["answers"] == list(load_digits_test().labels[:5])
     mj = swarm.mj
-    round_status = call(mj.chain, mj.oracle.functions.round(result["round_id"]))[0]
+    round_status = mj.rounds.get(result["round_id"]).status
     assert RoundStatus(round_status) == RoundStatus.CLOSED
     # The executor had no module: it fetched each from the holder, verified, and ran them all.
     cids = {w["cid"] for w in result["workers"]}
@@ -151,7 +150,7 @@ def test_the_swarm_serves_every_request_while_a_third_of_its_nodes_are_killed(sw
     assert {result["node"] for _, result in results[-2:]} <= survivors
     mj = swarm.mj
     for _, result in results:
-        round_status = call(mj.chain, mj.oracle.functions.round(result["round_id"]))[0]
+        round_status = mj.rounds.get(result["round_id"]).status
         assert RoundStatus(round_status) == RoundStatus.CLOSED
     assert relays[0].get("/v1/health")[0] == 200  # the rest of the swarm serves on
     code, output = gateway.stop()

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from protocol.chain.contracts import decode_capability, encode_capability
+from protocol.chain.types import decode_capability, encode_capability
 from protocol.cid import cid_for
 from protocol.errors import ConfigError
 from protocol.settings import DEFAULT_RPC_URL, Settings

@@ -19,7 +19,6 @@ from typing import Any
 
 import pytest
 from py_ecc import optimized_bn128 as bn
-from web3.contract import Contract
 
 from oracle.curve import from_py_ecc_g1, from_py_ecc_g2, pairing_product_is_one
 from oracle.errors import MalformedInput
@@ -27,11 +26,11 @@ from oracle.field import Q, R, inverse
 from oracle.keys import G1, G2, Proof, VerifyingKey
 from oracle.solidity import ProofCalldata, proof_to_calldata, render_verifier
 from protocol.artifacts import Artifact
+from protocol.chain import MemJitContracts, RoundCommitments, RoundStatus, Verifier
 from protocol.chain.connection import Chain
-from protocol.chain.contracts import MemJitContracts, RoundStatus
 from protocol.chain.deployment import deploy_memjit
 from protocol.chain.signers import devnet_signer
-from protocol.chain.transactions import call, deploy, transact, translate_errors
+from protocol.chain.transactions import deploy
 from protocol.compiler import compile_sources
 from protocol.errors import ContractReverted
 from tests.conftest import TEST_CONFIG, need
@@ -119,14 +118,14 @@ def setup() -> Setup:
 
 
 @pytest.fixture(scope="module")
-def verifier(setup: Setup, module_chain: Chain) -> Contract:
-    contract, _ = deploy(module_chain, devnet_signer(module_chain, 0), setup.artifact)
-    return contract
+def verifier(setup: Setup, module_chain: Chain) -> Verifier:
+    address, _ = deploy(module_chain, devnet_signer(module_chain, 0), setup.artifact)
+    return Verifier(module_chain, address, setup.artifact.abi)
 
 
-def verify(chain: Chain, verifier: Contract, calldata: ProofCalldata, signals: list[int]) -> bool:
-    a, b, c = calldata
-    return bool(call(chain, verifier.functions.verifyProof(a, b, c, signals)))
+def verify(chain: Chain, verifier: Verifier, calldata: ProofCalldata, signals: list[int]) -> bool:
+    assert verifier.chain is chain
+    return verifier.verify(calldata, signals)
 
 
 # -- the trapdoor and the generated source ----------------------------------------------------
@@ -188,16 +187,16 @@ def test_contract_names_must_be_identifiers(setup: Setup) -> None:
 # -- on chain ----------------------------------------------------------------------------------
 
 
-def test_the_verifier_reports_its_input_count(module_chain: Chain, verifier: Contract) -> None:
-    assert call(module_chain, verifier.functions.publicInputCount()) == N_PUBLIC
+def test_the_verifier_reports_its_input_count(module_chain: Chain, verifier: Verifier) -> None:
+    assert verifier.public_input_count() == N_PUBLIC
 
 
-def test_a_valid_proof_verifies(setup: Setup, module_chain: Chain, verifier: Contract) -> None:
+def test_a_valid_proof_verifies(setup: Setup, module_chain: Chain, verifier: Verifier) -> None:
     assert verify(module_chain, verifier, proof_to_calldata(setup.proof), SIGNALS)
 
 
 def test_padding_zeros_are_public_signals_too(
-    setup: Setup, module_chain: Chain, verifier: Contract
+    setup: Setup, module_chain: Chain, verifier: Verifier
 ) -> None:
     padded = [*SIGNALS[:6], 0, 0, 0]  # a round of 2 workers in 5 score slots
     proof = setup.trapdoor.prove(padded, setup.rng)
@@ -283,7 +282,7 @@ TAMPERS: dict[str, Tamper] = {
 
 @pytest.mark.parametrize("name", list(TAMPERS))
 def test_a_tampered_proof_or_signal_is_rejected_without_reverting(
-    setup: Setup, module_chain: Chain, verifier: Contract, name: str
+    setup: Setup, module_chain: Chain, verifier: Verifier, name: str
 ) -> None:
     calldata, signals = TAMPERS[name](proof_to_calldata(setup.proof), list(SIGNALS))
     assert verify(module_chain, verifier, calldata, signals) is False
@@ -297,13 +296,12 @@ def _intrinsic_gas(data: bytes) -> int:
 
 
 def test_verification_gas_is_the_precompiles_plus_a_little(
-    setup: Setup, module_chain: Chain, verifier: Contract, record_property: Callable[..., None]
+    setup: Setup, module_chain: Chain, verifier: Verifier, record_property: Callable[..., None]
 ) -> None:
-    a, b, c = proof_to_calldata(setup.proof)
-    fn = verifier.functions.verifyProof(a, b, c, SIGNALS)
+    proof = proof_to_calldata(setup.proof)
     sender = devnet_signer(module_chain, 0)
-    used = transact(module_chain, sender, fn, gas=GAS_LIMIT).gas_used
-    data = bytes.fromhex(verifier.encode_abi("verifyProof", [a, b, c, SIGNALS])[2:])
+    used = verifier.send_verify(sender, proof, SIGNALS, gas=GAS_LIMIT).gas_used
+    data = verifier.calldata(proof, SIGNALS)
     execution = used - _intrinsic_gas(data)
     overhead = execution - PAIRING_GAS - N_PUBLIC * PER_SIGNAL_GAS
     record_property("verify_gas", used)
@@ -314,24 +312,21 @@ def test_verification_gas_is_the_precompiles_plus_a_little(
 
 
 def test_too_little_gas_reverts_instead_of_reading_as_an_invalid_proof(
-    setup: Setup, module_chain: Chain, verifier: Contract
+    setup: Setup, module_chain: Chain, verifier: Verifier
 ) -> None:
     """An out-of-gas precompile fails like a rejected point; the verifier reverts instead of
     answering false, so false always means a bad proof (and gas estimation is right)."""
-    a, b, c = proof_to_calldata(setup.proof)
-    fn = verifier.functions.verifyProof(a, b, c, SIGNALS)
-    with (
-        pytest.raises(ContractReverted, match="Groth16VerifierOutOfGas"),
-        translate_errors(module_chain, [verifier.abi]),
-    ):
-        fn.call({"gas": 150_000})
-    assert fn.call({"gas": GAS_LIMIT}) is True
-    if module_chain.kind == "anvil":
-        assert fn.estimate_gas() >= 240_000  # the real cost, not a cheap failing run
+    proof = proof_to_calldata(setup.proof)
+    with pytest.raises(ContractReverted, match="Groth16VerifierOutOfGas"):
+        verifier.verify(proof, SIGNALS, gas=150_000)
+    assert verifier.verify(proof, SIGNALS, gas=GAS_LIMIT) is True
+    if module_chain.kind == "rpc":  # anvil
+        # the real cost, not a cheap failing run
+        assert verifier.estimate_gas(proof, SIGNALS) >= 240_000
 
 
 def test_the_oracle_closes_a_round_with_the_generated_verifier(
-    setup: Setup, module_chain: Chain, verifier: Contract
+    setup: Setup, module_chain: Chain, verifier: Verifier
 ) -> None:
     chain = module_chain
     admin = devnet_signer(chain, 0)
@@ -341,29 +336,24 @@ def test_the_oracle_closes_a_round_with_the_generated_verifier(
     owners = [devnet_signer(chain, i) for i in (1, 2)]
     ids = []
     for i, owner in enumerate(owners):
-        mj.faucet(owner, 1_000 * SWT)
-        ids.append(mj.register_worker(owner, f"bafkrei-groth16-{i}", 200 * SWT, "digits-8x8")[0])
-    oracle = mj.oracle.functions
-    transact(chain, admin, oracle.openRound(ids, 111, 222))
-    round_id = call(chain, oracle.lastRoundId())
+        mj.token.faucet(owner, 1_000 * SWT)
+        ids.append(mj.registry.register(owner, f"bafkrei-groth16-{i}", 200 * SWT, "digits-8x8")[0])
+    rounds = mj.rounds
+    round_id = rounds.open(admin, ids, 111, 222).round_id
     scores = [80, 55]
-    signals = call(chain, oracle.publicSignals(round_id, (111, 222, 333), scores))
+    commitments = RoundCommitments(111, 222, 333)
+    signals = rounds.public_signals(round_id, commitments, scores)
     assert len(signals) == N_PUBLIC
     proof = proof_to_calldata(setup.trapdoor.prove(signals, setup.rng))
     forged = proof_to_calldata(setup.trapdoor.prove([*signals[:4], 100, 55, 0, 0, 0], setup.rng))
     # Estimated: estimation stops at the first reverting run, and decodes the error.
     with pytest.raises(ContractReverted) as err:
-        transact(chain, admin, oracle.closeRound(round_id, ids, (111, 222, 333), scores, forged))
+        rounds.close(admin, round_id, ids, commitments, scores, forged, gas=None)
     assert (err.value.name, err.value.error_args) == (
         "UtilityOracleInvalidProof",
         {"roundId": round_id},
     )
-    closed = transact(
-        chain,
-        admin,
-        oracle.closeRound(round_id, ids, (111, 222, 333), scores, proof),
-        gas=GAS_LIMIT,
-    )
-    print(f"closeRound, 2 workers, generated verifier: {closed.gas_used} gas")
-    assert call(chain, oracle.round(round_id))[0] == RoundStatus.CLOSED
-    assert [mj.worker(w).last_score for w in ids] == scores
+    closed = rounds.close(admin, round_id, ids, commitments, scores, proof, gas=GAS_LIMIT)
+    print(f"closeRound, 2 workers, generated verifier: {closed.tx.gas_used} gas")
+    assert rounds.get(round_id).status == RoundStatus.CLOSED
+    assert [mj.registry.worker(w).last_score for w in ids] == scores

@@ -22,17 +22,17 @@ from typing import Any
 
 import pytest
 
+from protocol.chain import MemJitContracts, WorkerStatus, worker_id
 from protocol.chain.anvil import AnvilProcess, find_anvil, start_anvil
 from protocol.chain.connection import connect
-from protocol.chain.contracts import MemJitContracts, WorkerStatus, worker_id
 from protocol.chain.deployment import DeployConfig, deploy_memjit, load_deployment
 from protocol.chain.signers import Signer, devnet_signer
-from protocol.cli.demo import example_path, run_demo
+from protocol.demo import example_path, run_demo
 from protocol.errors import ConfigError
 from protocol.runtime import WorkerRuntime
 from protocol.settings import Settings
+from protocol.toolchain.sources import build_file
 from protocol.web import ChainView, WebServer, WebState
-from protocol.workers.build import build_file
 from tests.browser_wallet import INIT_SCRIPT, BrowserWallet
 from tests.conftest import TEST_CONFIG, need
 from tests.helpers import ROOT, SWT, advance_time, assert_one_line_error, memjit
@@ -73,7 +73,7 @@ class Site:
     def funded(self, index: int, swt: int = 1_000) -> Signer:
         signer = devnet_signer(self.mj.chain, index)
         if swt:
-            self.mj.faucet(signer, swt * SWT)
+            self.mj.token.faucet(signer, swt * SWT)
         return signer
 
 
@@ -95,7 +95,7 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
     home = tmp_path_factory.mktemp("web-home")
     settings = Settings.load(home=home)
     chain = connect(anvil.url)
-    summary = run_demo(chain, settings, home / "demo", DEMO_ROUNDS, seed=7, quiet=True).summary
+    summary = run_demo(chain, settings, home / "demo", DEMO_ROUNDS, seed=7).to_json()
     mj = MemJitContracts(chain, load_deployment(settings.deployments_file, chain))
     runtime = WorkerRuntime.from_settings(settings)
     module_cid = runtime.publish(build_file(example_path("hostile/random.wat")))
@@ -143,11 +143,11 @@ def test_dashboard_reports_the_rounds_the_demo_settled(site: Site):
         ]
         for tx in (shown["open_tx"], shown["close_tx"]):
             receipt = mj.chain.w3.eth.get_transaction_receipt(tx)
-            assert receipt["status"] == 1 and receipt["to"] == mj.oracle.address
+            assert receipt["status"] == 1 and receipt["to"] == mj.rounds.address
 
     supply = board["supply"]
-    assert int(supply["total_wei"]) == mj.swt.functions.totalSupply().call()
-    assert int(supply["staked_wei"]) == mj.total_staked()
+    assert int(supply["total_wei"]) == mj.token.total_supply()
+    assert int(supply["staked_wei"]) == mj.registry.total_staked()
     assert int(supply["minted_wei"]) == sum(int(w["rewards_wei"]) for w in board["workers"]) > 0
     assert int(supply["slashed_wei"]) == sum(int(w["slashed_wei"]) for w in board["workers"]) > 0
 
@@ -167,7 +167,7 @@ def test_account_lists_balance_and_owned_workers(site: Site):
     status, account = site.get("/api/account/" + first["owner"].lower())
     assert status == 200
     assert account["address"] == first["owner"]
-    assert int(account["balance_wei"]) == site.mj.balance_of(first["owner"])
+    assert int(account["balance_wei"]) == site.mj.token.balance_of(first["owner"])
     assert first["id"] in [w["id"] for w in account["workers"]]
     assert all(w["owner"] == first["owner"] for w in account["workers"])
 
@@ -455,7 +455,7 @@ def test_page_shows_strings_from_the_chain_as_text(site: Site, open_page: OpenPa
     from playwright.sync_api import expect
 
     hostile = "<img src=x onerror=window.__pwned=1>"
-    wid, _ = site.mj.register_worker(site.funded(9), hostile, 100 * SWT, "digits-8x8")
+    wid, _ = site.mj.registry.register(site.funded(9), hostile, 100 * SWT, "digits-8x8")
     page = open_page()
     row = page.locator(f'#leaderboard tr[data-worker-id="0x{wid.hex()}"]')
     expect(row).to_have_count(1)
@@ -473,16 +473,16 @@ def test_wallet_registers_a_worker_with_one_permit_and_one_transaction(
     wallet = wallet_for(site, owner)
     page = open_page(wallet)
     connect_wallet(page, owner.address)
-    before = site.mj.balance_of(owner.address)
+    before = site.mj.token.balance_of(owner.address)
     register_from_page(page, site.module_cid, "150")
     expect(message(page)).to_contain_text("Registered worker")
     assert "ok" in (message(page).get_attribute("class") or "")
 
     wid = worker_id(owner.address, site.module_cid)
-    info = site.mj.worker(wid)
+    info = site.mj.registry.worker(wid)
     assert (info.status, info.stake, info.owner) == (WorkerStatus.ACTIVE, 150 * SWT, owner.address)
     assert info.cid == site.module_cid and info.capability == "digits-8x8"
-    assert site.mj.balance_of(owner.address) == before - 150 * SWT
+    assert site.mj.token.balance_of(owner.address) == before - 150 * SWT
     assert wallet.signatures() == 1 and len(wallet.sent) == 1  # one permit, one transaction
 
     row = page.locator(f'#leaderboard tr[data-worker-id="0x{wid.hex()}"]')
@@ -504,7 +504,7 @@ def test_wallet_adds_stake_exits_and_withdraws(site: Site, open_page: OpenPage):
     from playwright.sync_api import expect
 
     owner = site.funded(6)
-    wid, _ = site.mj.register_worker(owner, site.module_cid, 120 * SWT, "digits-8x8")
+    wid, _ = site.mj.registry.register(owner, site.module_cid, 120 * SWT, "digits-8x8")
     wallet = wallet_for(site, owner)
     page = open_page(wallet)
     connect_wallet(page, owner.address)
@@ -513,20 +513,20 @@ def test_wallet_adds_stake_exits_and_withdraws(site: Site, open_page: OpenPage):
     mine.locator("input.stake-amount").fill("30.5")
     mine.locator("button.add-stake").click()
     expect(message(page)).to_contain_text("Added 30.5 SWT")
-    assert site.mj.worker(wid).stake == 150_500 * SWT // 1000
+    assert site.mj.registry.worker(wid).stake == 150_500 * SWT // 1000
 
     mine.locator("button.exit").click()
     expect(message(page)).to_contain_text("is exiting")
-    assert site.mj.worker(wid).status == WorkerStatus.EXITING
+    assert site.mj.registry.worker(wid).status == WorkerStatus.EXITING
     expect(mine.locator("button.withdraw")).to_be_disabled()
 
     advance_time(site.mj.chain, DeployConfig().unbonding_delay_s + 60)  # the demo's deployment
-    before = site.mj.balance_of(owner.address)
+    before = site.mj.token.balance_of(owner.address)
     expect(mine.locator("button.withdraw")).to_be_enabled()
     mine.locator("button.withdraw").click()
     expect(message(page)).to_contain_text("Withdrew 150.5 SWT")
-    assert site.mj.worker(wid).status == WorkerStatus.WITHDRAWN
-    assert site.mj.balance_of(owner.address) == before + 150_500 * SWT // 1000
+    assert site.mj.registry.worker(wid).status == WorkerStatus.WITHDRAWN
+    assert site.mj.token.balance_of(owner.address) == before + 150_500 * SWT // 1000
     assert len(wallet.sent) == 3 and wallet.signatures() == 1
 
 
@@ -570,5 +570,8 @@ def test_bad_input_shows_a_message_and_sends_nothing(site: Site, open_page: Open
 
     assert wallet.sent == []
     assert site.mj.chain.w3.eth.get_transaction_count(owner.address) == nonce
-    assert site.mj.worker(worker_id(owner.address, site.module_cid)).status == WorkerStatus.NONE
-    assert site.mj.balance_of(owner.address) == 200 * SWT
+    assert (
+        site.mj.registry.worker(worker_id(owner.address, site.module_cid)).status
+        == WorkerStatus.NONE
+    )
+    assert site.mj.token.balance_of(owner.address) == 200 * SWT

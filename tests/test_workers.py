@@ -15,8 +15,8 @@ from oracle.datasets import load_digits_test
 from oracle.scoring import accuracy
 from protocol.errors import BuildError
 from protocol.sandbox import DarwinVM
-from protocol.workers.build import build_file, compile_c, compile_wat, find_c_toolchain
-from protocol.workers.dense import build_dense_worker, load_model, parse_model
+from protocol.toolchain.dense import build_dense_worker, load_model, parse_model
+from protocol.toolchain.sources import build_file, compile_c, compile_wat, find_c_toolchain
 from tests.conftest import need
 from tests.helpers import ROOT
 

@@ -49,3 +49,13 @@ def load_artifact_file(path: Path) -> Artifact:
 def all_abis() -> list[list[dict[str, Any]]]:
     """The ABIs of every packaged contract (used to decode custom errors)."""
     return [load_artifact(name).abi for name in DEPLOYABLE]
+
+
+def abi_type(param: dict[str, Any]) -> str:
+    """An ABI parameter's canonical type, as selectors and event topics spell it:
+    ``uint256``, ``bytes32[]``, ``(uint256,address)`` for a struct."""
+    kind: str = param["type"]
+    if kind.startswith("tuple"):
+        inner = ",".join(abi_type(c) for c in param["components"])
+        return f"({inner}){kind[5:]}"
+    return kind

@@ -22,7 +22,7 @@ from typing import Any
 import requests
 
 from protocol.errors import ChainError, ConfigError
-from protocol.processes import search_folders, terminate
+from protocol.processes import ChildProcess, search_folders
 
 READY_TIMEOUT_S = 15.0
 _ARCH = {"x86_64": "amd64", "amd64": "amd64", "aarch64": "arm64", "arm64": "arm64"}
@@ -81,34 +81,25 @@ def port_in_use(port: int, host: str = "127.0.0.1") -> bool:
         return sock.connect_ex((host, port)) == 0
 
 
-def wait_ready(
-    url: str, process: subprocess.Popen[bytes] | None = None, timeout_s: float = READY_TIMEOUT_S
-) -> None:
-    """Waits until the node at ``url`` answers ``eth_chainId``."""
-    deadline = time.monotonic() + timeout_s
+def answers_rpc(url: str) -> bool:
+    """Whether the node at ``url`` answers ``eth_chainId``."""
     payload: dict[str, Any] = {"jsonrpc": "2.0", "id": 1, "method": "eth_chainId", "params": []}
-    while time.monotonic() < deadline:
-        if process is not None and process.poll() is not None:
-            raise ChainError(f"anvil exited with code {process.returncode} before it was ready")
-        try:
-            if requests.post(url, json=payload, timeout=1).ok:
-                return
-        except requests.RequestException:
-            pass
-        time.sleep(0.05)
-    raise ChainError(f"anvil did not answer at {url} within {timeout_s:.0f} s")
+    try:
+        return requests.post(url, json=payload, timeout=1).ok
+    except requests.RequestException:
+        return False
 
 
-@dataclass
-class AnvilProcess:
+@dataclass(kw_only=True)
+class AnvilProcess(ChildProcess):
     """A running anvil started by us."""
 
-    process: subprocess.Popen[bytes]
     url: str
     port: int
 
-    def stop(self) -> None:
-        terminate(self.process, timeout_s=5)
+    kind = "anvil"
+    start_error = ChainError
+    stop_timeout_s = 5.0
 
 
 def start_anvil(
@@ -139,12 +130,8 @@ def start_anvil(
     finally:
         if log_file is not None:
             output.close()  # type: ignore[union-attr]
-    anvil = AnvilProcess(process, f"http://127.0.0.1:{port}", port)
-    try:
-        wait_ready(anvil.url, process)
-    except BaseException:
-        anvil.stop()
-        raise
+    anvil = AnvilProcess(process, url=f"http://127.0.0.1:{port}", port=port)
+    anvil.wait_ready(lambda: answers_rpc(anvil.url), READY_TIMEOUT_S)
     return anvil
 
 

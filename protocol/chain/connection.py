@@ -40,6 +40,12 @@ class Chain:
         return "embedded EVM" if self.kind == "embedded" else f"{self.url} (chain {self.chain_id})"
 
 
+@dataclass(frozen=True)
+class BlockHeader:
+    number: int
+    timestamp: int
+
+
 def connect(rpc_url: str | None, timeout_s: float = 30.0) -> Chain:
     """The embedded chain when ``rpc_url`` is None, else the JSON-RPC node at ``rpc_url``."""
     if rpc_url is None:

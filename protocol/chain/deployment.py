@@ -18,8 +18,11 @@ from web3 import Web3
 from oracle.files import write_atomic
 from protocol.artifacts import Artifact, load_artifact
 from protocol.chain.connection import Chain
+from protocol.chain.registry import Registry
 from protocol.chain.signers import Signer
-from protocol.chain.transactions import TxResult, deploy, transact, translate_errors
+from protocol.chain.token import Token
+from protocol.chain.transactions import TxResult, deploy
+from protocol.chain.verifier import Verifier
 from protocol.errors import ConfigError, NotDeployed
 from protocol.units import WEI_PER_SWT
 
@@ -127,9 +130,9 @@ def deploy_memjit(
         raise ConfigError(f"min_population must be at least 11, got {config.min_population}")
     steps: list[tuple[str, TxResult]] = []
     if isinstance(verifier, Artifact):
-        contract, tx = deploy(chain, signer, verifier)
+        address, tx = deploy(chain, signer, verifier)
         steps.append((f"deploy {verifier.name}", tx))
-        verifier = contract.address
+        verifier = address
     max_workers = config.max_workers_per_round
     if max_workers is None:
         max_workers = (
@@ -141,7 +144,7 @@ def deploy_memjit(
         chain,
         signer,
         load_artifact("WorkerRegistry"),
-        swt.address,
+        swt,
         config.min_stake_wei,
         config.unbonding_delay_s,
     )
@@ -150,30 +153,26 @@ def deploy_memjit(
         chain,
         signer,
         load_artifact("UtilityOracle"),
-        swt.address,
-        registry.address,
+        swt,
+        registry,
         Web3.to_checksum_address(verifier) if verifier else ZERO_ADDRESS,
         config.oracle_params(signer.address, max_workers),
         signer.address,
     )
     steps.append(("deploy UtilityOracle", tx))
-    steps.append(
-        (
-            "SWT.setMinter(UtilityOracle)",
-            transact(chain, signer, swt.functions.setMinter(oracle.address)),
-        )
-    )
+    token = Token(chain, swt)
+    steps.append(("SWT.setMinter(UtilityOracle)", token.set_minter(signer, oracle)))
     steps.append(
         (
             "WorkerRegistry.setOracle(UtilityOracle)",
-            transact(chain, signer, registry.functions.setOracle(oracle.address)),
+            Registry(chain, registry, token).set_oracle(signer, oracle),
         )
     )
     deployment = Deployment(
         chain_id=chain.chain_id,
-        swt=swt.address,
-        registry=registry.address,
-        oracle=oracle.address,
+        swt=swt,
+        registry=registry,
+        oracle=oracle,
         verifier=Web3.to_checksum_address(verifier) if verifier else None,
         deployer=signer.address,
         block_number=steps[0][1].block_number,
@@ -202,11 +201,7 @@ def verifier_artifact(keys_dir: Path | None = None) -> Artifact:
 def verifier_score_slots(chain: Chain, verifier: str) -> int:
     """How many scores the verifier at ``verifier`` takes: its public inputs after the
     round id and the three commitments."""
-    contract = chain.w3.eth.contract(
-        address=Web3.to_checksum_address(verifier), abi=load_artifact("Groth16Verifier").abi
-    )
-    with translate_errors(chain):
-        count = int(contract.functions.publicInputCount().call())
+    count = Verifier(chain, verifier).public_input_count()
     if count <= SIGNALS_BEFORE_SCORES:
         raise ConfigError(f"{verifier} is not a scoring verifier ({count} public inputs)")
     return count - SIGNALS_BEFORE_SCORES

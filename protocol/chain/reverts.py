@@ -11,7 +11,8 @@ from eth_abi.exceptions import DecodingError
 from eth_utils.address import to_checksum_address
 from eth_utils.crypto import keccak
 
-from protocol.artifacts import all_abis
+from protocol.artifacts import abi_type, all_abis
+from protocol.chain.types import RoundStatus, WorkerStatus, solidity_label
 from protocol.errors import ContractReverted
 
 _PANICS = {
@@ -24,21 +25,13 @@ _PANICS = {
 }
 
 
-def _type_of(param: dict[str, Any]) -> str:
-    kind: str = param["type"]
-    if kind.startswith("tuple"):
-        inner = ",".join(_type_of(c) for c in param["components"])
-        return f"({inner}){kind[5:]}"
-    return kind
-
-
 #: name, argument types, argument names, argument internal types (e.g. "enum WorkerStatus")
 ErrorSpec = tuple[str, list[str], list[str], list[str]]
 
-#: Enums of our contracts, to show revert arguments by name.
-_ENUMS = {
-    "enum WorkerStatus": ("None", "Active", "Exiting", "Terminated", "Withdrawn"),
-    "enum RoundStatus": ("None", "Open", "Closed", "Abandoned"),
+#: Enums of our contracts, to show revert arguments by name (``Active``, not ``1``).
+_ENUMS: dict[str, tuple[str, ...]] = {
+    f"enum {enum.__name__}": tuple(solidity_label(member) for member in enum)
+    for enum in (WorkerStatus, RoundStatus)
 }
 
 
@@ -52,7 +45,7 @@ def error_table(abis: Iterable[list[dict[str, Any]]]) -> dict[bytes, ErrorSpec]:
         for item in abi:
             if item.get("type") != "error":
                 continue
-            types = [_type_of(p) for p in item["inputs"]]
+            types = [abi_type(p) for p in item["inputs"]]
             selector = keccak(text=f"{item['name']}({','.join(types)})")[:4]
             names = [p["name"] or f"arg{i}" for i, p in enumerate(item["inputs"])]
             internal = [p.get("internalType", p["type"]) for p in item["inputs"]]

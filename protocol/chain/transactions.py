@@ -17,13 +17,12 @@ from typing import Any, cast
 
 import requests
 from eth_typing import ChecksumAddress
-from web3.contract import Contract
 from web3.contract.contract import ContractFunction
 from web3.exceptions import ContractLogicError, TimeExhausted, Web3Exception
 from web3.types import Nonce, TxParams, TxReceipt
 
 from protocol.artifacts import Artifact
-from protocol.chain.connection import Chain
+from protocol.chain.connection import BlockHeader, Chain
 from protocol.chain.reverts import decode_revert
 from protocol.chain.signers import Signer
 from protocol.errors import ChainError, ContractReverted, RpcUnavailable
@@ -119,6 +118,19 @@ def _message(exc: BaseException) -> str:
     return str(arg)
 
 
+def latest_block(chain: Chain) -> BlockHeader:
+    """The newest block's number and time."""
+    with translate_errors(chain):
+        block = chain.w3.eth.get_block("latest")
+    return BlockHeader(int(block["number"]), int(block["timestamp"]))
+
+
+def block_time(chain: Chain, number: int) -> int:
+    """When block ``number`` was mined (Unix seconds)."""
+    with translate_errors(chain):
+        return int(chain.w3.eth.get_block(number)["timestamp"])
+
+
 def call(
     chain: Chain, fn: ContractFunction, extra_abis: Iterable[list[dict[str, Any]]] = ()
 ) -> Any:
@@ -147,15 +159,15 @@ def deploy(
     artifact: Artifact,
     *args: Any,
     gas: int | None = None,
-) -> tuple[Contract, TxResult]:
-    """Deploys ``artifact`` with constructor ``args``; returns the contract and the receipt."""
+) -> tuple[ChecksumAddress, TxResult]:
+    """Deploys ``artifact`` with constructor ``args``; returns its address and the receipt."""
     factory = chain.w3.eth.contract(abi=artifact.abi, bytecode=artifact.bytecode)
     builder = factory.constructor(*args).build_transaction
     result = _build_and_send(chain, signer, builder, gas, [artifact.abi])
     if result.contract_address is None:
         raise ChainError(f"deploying {artifact.name} produced no contract address")
     log.info("deployed %s at %s (gas %d)", artifact.name, result.contract_address, result.gas_used)
-    return chain.w3.eth.contract(address=result.contract_address, abi=artifact.abi), result
+    return result.contract_address, result
 
 
 def _build_and_send(

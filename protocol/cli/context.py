@@ -10,8 +10,8 @@ from typing import Any, TypeVar
 
 import click
 
+from protocol.chain import MemJitContracts
 from protocol.chain.connection import Chain, connect
-from protocol.chain.contracts import MemJitContracts
 from protocol.chain.deployment import load_deployment
 from protocol.chain.signers import Signer, resolve_signer
 from protocol.errors import ConfigError

@@ -22,10 +22,9 @@ from protocol.cli.context import (
 )
 from protocol.cli.oracle_cmds import keys_option, open_keys
 from protocol.engine import JITEngine, Journal
-from protocol.runtime import WorkerRuntime
+from protocol.runtime import Executor, LocalExecutor, WorkerRuntime
 from protocol.settings import Settings
 from protocol.store import ContentStore, open_store
-from protocol.tasks import Executor, LocalExecutor
 
 
 @dataclass(frozen=True)
@@ -82,7 +81,7 @@ def open_engine(
     settings = load_settings(store=options.store, ipfs_api=options.ipfs_api, broker=options.broker)
     mj = contracts_for(options.rpc_url, settings)
     operator = signer_for(mj.chain, options.keystore, options.account_index)
-    journal = Journal(settings.home / "rounds" / f"{mj.chain.chain_id}-{mj.oracle.address}")
+    journal = Journal(settings.home / "rounds" / f"{mj.chain.chain_id}-{mj.rounds.address}")
     store = open_store(settings)
     if store_hook is not None:
         store = store_hook(store)
@@ -102,7 +101,7 @@ def executor_for(settings: Settings, runtime: WorkerRuntime) -> Iterator[Executo
     if settings.broker is None:
         executor = LocalExecutor(runtime)
     else:
-        from protocol.tasks.pool import PoolExecutor
+        from protocol.pool.executor import PoolExecutor
 
         executor = PoolExecutor(settings, runtime.vm.limits)
     try:

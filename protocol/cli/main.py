@@ -17,7 +17,7 @@ from oracle.errors import OracleError
 from protocol import __version__
 from protocol.cli.chain_cmds import chain, deploy
 from protocol.cli.compile_cmd import compile_contracts
-from protocol.cli.demo import demo
+from protocol.cli.demo_cmd import demo
 from protocol.cli.node_cmds import node
 from protocol.cli.operator_cmds import operator
 from protocol.cli.oracle_cmds import oracle

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import click
 
+from protocol.api import NodeServer, NodeState, close_node
 from protocol.cli.context import load_settings
 from protocol.cli.engine_context import EngineOptions, engine_options, open_engine
 from protocol.cli.output import console
 from protocol.cli.serving import listen, listen_options, serve_until_signalled
 from protocol.cli.swarm_cmds import SwarmOptions, SwarmSetup, swarm_options
-from protocol.node import NodeServer, NodeState, close_node
 
 DEFAULT_PORT = 8700
 
@@ -42,13 +42,15 @@ def node_start(host: str, port: int, engine: EngineOptions, swarm: SwarmOptions)
         server = listen(lambda address: NodeServer(address, state), host, port)
         try:
             if setup is not None:
-                state.swarm = setup.start(state.serve_local, jit)
+                state.swarm = setup.start(
+                    lambda capability, data: state.serve_local(capability, data).result, jit
+                )
                 console.print(f"swarm peer {state.swarm.address}", highlight=False, soft_wrap=True)
             served = ", ".join(state.capabilities) or "none (routing only)"
             serve_until_signalled(
                 server,
                 f"node serving on {server.url} (chain {jit.mj.chain.chain_id}, oracle "
-                f"{jit.mj.oracle.address}, operator {jit.operator.address}; capabilities: "
+                f"{jit.mj.rounds.address}, operator {jit.operator.address}; capabilities: "
                 f"{served}; workers run: {jit.executor.where})",
             )
         finally:

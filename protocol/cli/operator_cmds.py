@@ -11,7 +11,6 @@ from pathlib import Path
 import click
 from web3 import Web3
 
-from protocol.chain.transactions import call, transact
 from protocol.cli.context import RPC_HELP, contracts_for, rpc_option, signer_for, signer_options
 from protocol.cli.output import console
 from protocol.errors import ConfigError
@@ -56,12 +55,10 @@ def _set_role(
     account = _checksummed(address)
     mj = contracts_for(rpc_url)
     admin = signer_for(mj.chain, keystore, account_index)
-    role = call(mj.chain, mj.oracle.functions.OPERATOR_ROLE())
-    change = mj.oracle.functions.grantRole if grant else mj.oracle.functions.revokeRole
-    tx = transact(mj.chain, admin, change(role, account))
-    holds = call(mj.chain, mj.oracle.functions.hasRole(role, account))
+    tx = mj.rounds.set_operator(admin, account, grant)
+    holds = mj.rounds.is_operator(account)
     console.print(
-        f"{account} {'is' if holds else 'is not'} an operator of oracle {mj.oracle.address} "
+        f"{account} {'is' if holds else 'is not'} an operator of oracle {mj.rounds.address} "
         f"(tx {tx.tx_hash})",
         highlight=False,
     )

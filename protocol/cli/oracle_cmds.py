@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import time
+from functools import partial
 from pathlib import Path
 
 import click
@@ -40,8 +41,7 @@ from oracle.scoring import canary_outputs
 from oracle.snarkjs import write_r1cs, write_wtns
 from protocol.cli.context import json_option, load_settings, out_option, store_options
 from protocol.cli.output import console, err_console, print_json
-from protocol.cli.run_cmds import resolve_worker
-from protocol.errors import ConfigError, ProofError, SandboxError
+from protocol.errors import ConfigError, ProofError
 from protocol.runtime import WorkerRuntime
 
 
@@ -193,14 +193,10 @@ def _run_outputs(
     outputs = []
     with WorkerRuntime.from_settings(load_settings(store=store, ipfs_api=ipfs_api)) as runtime:
         for target in targets:
-            try:
-                output: bytes | None = runtime.run(
-                    resolve_worker(runtime, target), evaluation.batch()
-                ).output
-            except SandboxError as exc:
-                err_console.print(f"[dim]{target}: {exc.kind}: scores 0[/dim]", highlight=False)
-                output = None
-            outputs.append(canary_outputs(output, len(evaluation)))
+            run = runtime.attempt(partial(runtime.resolve, target), evaluation.batch())
+            if run.failure is not None:
+                err_console.print(f"[dim]{target}: {run.failure}: scores 0[/dim]", highlight=False)
+            outputs.append(canary_outputs(run.output, len(evaluation)))
     return outputs
 
 

@@ -61,7 +61,7 @@ def pool_start(
     from the configured store, which must hold what the engines publish: the same IPFS node
     (--store kubo), or on one machine the same MEMJIT_HOME. Runs obey the limits the engine
     sends with them, so a round scores the same on the pool as in the engine's process."""
-    from protocol.tasks.worker import start_worker
+    from protocol.pool.worker import start_worker
 
     settings = _pool_settings(broker, store=store, ipfs_api=ipfs_api)
     processes = concurrency or os.cpu_count() or 1
@@ -85,7 +85,7 @@ def pool_start(
 @json_option("the workers and the queue")
 def pool_status(broker: str | None, timeout: float, as_json: bool) -> None:
     """The pool workers answering on the broker, what they are running, and the queue."""
-    from protocol.tasks.status import pool_status as read_status
+    from protocol.pool.status import pool_status as read_status
 
     status = read_status(_pool_settings(broker), timeout)
     if as_json:

@@ -4,15 +4,15 @@ oracle operator's side: pending rounds, recovery after a crash)."""
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
 
 import click
 from rich.table import Table
 
+from protocol.api.client import request_from_node
 from protocol.cli.context import input_option, json_option, read_input
 from protocol.cli.engine_context import EngineOptions, engine_options, open_engine
 from protocol.cli.output import console, print_json, short
-from protocol.node.client import request_from_node
+from protocol.engine import ServedRequest
 
 
 @click.command()
@@ -36,41 +36,42 @@ def request(
     data = read_input(input_file)
     with console.status("serving the request", spinner="dots"):
         if node_url is not None:
-            result = request_from_node(node_url, capability, data)
+            served = request_from_node(node_url, capability, data)
         else:
             with open_engine(engine) as jit:
-                result = jit.serve(capability, data).to_json()
+                served = ServedRequest(jit.serve(capability, data))
     if as_json:
-        print_json(result)
+        print_json(served.result.to_json() if node_url is None else served.to_json())
     else:
-        show_result(result)
+        show_result(served)
 
 
-def show_result(result: dict[str, Any]) -> None:
-    """A result and its receipt (the JSON form, wherever the round was served) as text."""
-    answers = result["answers"]
+def show_result(served: ServedRequest) -> None:
+    """A result and its receipt, wherever the round was served, as text."""
+    result = served.result
+    answers = None if result.answers is None else list(result.answers)
     console.print(f"answers: {'none (no worker answered)' if answers is None else answers}")
-    table = Table(title=f"round {result['round_id']}")
+    table = Table(title=f"round {result.round_id}")
     for column in ("worker", "CID", "score", "reward", "slashed", "note"):
         table.add_column(column)
-    for w in result["workers"]:
-        note = w["failure"] or ("terminated" if w["terminated"] else "")
+    for w in result.workers:
+        note = w.failure or ("terminated" if w.terminated else "")
         table.add_row(
-            short(w["id"]),
-            short(w["cid"], 8),
-            str(w["score"]),
-            f"{int(w['reward_wei']) / 1e18:.2f}",
-            f"{int(w['slashed_wei']) / 1e18:.2f}",
+            short(w.id),
+            short(w.cid, 8),
+            str(w.score),
+            f"{w.reward_wei / 1e18:.2f}",
+            f"{w.slashed_wei / 1e18:.2f}",
             note,
         )
     console.print(table)
-    tx = result["transactions"]
+    tx = result.transactions
     console.print(
-        f"receipt: round {result['round_id']}, open {tx['open']}, close {tx['close']}",
+        f"receipt: round {result.round_id}, open {tx['open']}, close {tx['close']}",
         highlight=False,
     )
-    if result.get("node"):
-        console.print(f"served by swarm node {result['node']}", highlight=False)
+    if served.node:
+        console.print(f"served by swarm node {served.node}", highlight=False)
 
 
 @click.group("round")

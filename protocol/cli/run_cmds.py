@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-from functools import partial
 from pathlib import Path
 
 import click
 from rich.table import Table
 
 from oracle.datasets import load_digits_test
-from protocol.cid import parse_cid
 from protocol.cli.context import (
     input_option,
     json_option,
@@ -19,28 +17,11 @@ from protocol.cli.context import (
     store_options,
 )
 from protocol.cli.output import console, print_json, short_cid
-from protocol.errors import BadCid, ConfigError
-from protocol.runtime import LoadedWorker, WorkerRuntime
-from protocol.workers.build import build_file
-from protocol.workers.evaluate import evaluate
+from protocol.runtime import WorkerRuntime, measure_accuracy
+from protocol.toolchain.sources import build_file
 
 #: How much of a binary output ``worker run`` shows as hex.
 _PREVIEW_BYTES = 256
-
-
-def resolve_worker(runtime: WorkerRuntime, target: str) -> LoadedWorker:
-    """A worker given as a source/module file (built and compiled) or as a CID (fetched from
-    the store and verified)."""
-    path = Path(target)
-    if path.is_file():
-        return runtime.load(build_file(path))
-    try:
-        parse_cid(target)
-    except BadCid as exc:
-        if path.suffix or "/" in target:
-            raise ConfigError(f"no such file: {target}") from exc
-        raise
-    return runtime.fetch_module(target)
 
 
 @click.command("run")
@@ -74,7 +55,7 @@ def worker_run(
     )
     data = read_input(input_file)
     with WorkerRuntime.from_settings(settings) as runtime:
-        loaded = resolve_worker(runtime, target)
+        loaded = runtime.resolve(target)
         result = runtime.run(loaded, data)
     if out is not None:
         out.write_bytes(result.output)
@@ -135,10 +116,7 @@ def worker_eval(
     """
     dataset = load_digits_test()
     with WorkerRuntime.from_settings(load_settings(store=store, ipfs_api=ipfs_api)) as runtime:
-        results = [
-            evaluate(runtime, _label(target), partial(resolve_worker, runtime, target), dataset)
-            for target in targets
-        ]
+        results = [measure_accuracy(runtime, _label(target), target, dataset) for target in targets]
     results.sort(key=lambda r: r.accuracy, reverse=True)
     if as_json:
         print_json([vars(r) for r in results])

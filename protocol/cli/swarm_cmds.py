@@ -14,12 +14,12 @@ from typing import TYPE_CHECKING, Any
 import click
 from rich.table import Table
 
+from protocol.api.client import get_from_node
 from protocol.cli.context import json_option
 from protocol.cli.output import console, print_json
-from protocol.engine import JITEngine
-from protocol.engine.tasks import TASKS
+from protocol.engine import JITEngine, RequestResult
+from protocol.engine.capabilities import CAPABILITIES
 from protocol.errors import ConfigError
-from protocol.node.client import get_from_node
 from protocol.settings import Settings
 from protocol.store import ContentStore
 
@@ -58,7 +58,7 @@ def swarm_options(func: Callable[..., Any]) -> Callable[..., Any]:
             raise click.UsageError("--route-only serves no capability: drop --capability")
         if route_only and not enabled:
             raise click.UsageError("--route-only needs a swarm to route to (--bootstrap)")
-        served = () if route_only else capabilities or tuple(TASKS)
+        served = () if route_only else capabilities or tuple(CAPABILITIES)
         port = DEFAULT_SWARM_PORT if swarm_port is None else swarm_port
         options = SwarmOptions(enabled, swarm_host, port, bootstrap, served)
         return func(*args, swarm=options, **kwargs)
@@ -94,7 +94,7 @@ def swarm_options(func: Callable[..., Any]) -> Callable[..., Any]:
             "--capability",
             "capabilities",
             multiple=True,
-            type=click.Choice(sorted(TASKS)),
+            type=click.Choice(sorted(CAPABILITIES)),
             help="Serve only this capability here (repeatable); default: every one. Requests "
             "for others go to peers that serve them.",
         ),
@@ -140,7 +140,7 @@ class SwarmSetup:
         )
         return SwarmStore(local, self.service)
 
-    def start(self, serve: Callable[[str, bytes], dict[str, Any]], jit: JITEngine) -> SwarmService:
+    def start(self, serve: Callable[[str, bytes], RequestResult], jit: JITEngine) -> SwarmService:
         """Start the swarm node with the engine behind it; capabilities are announced for the
         deployment the engine serves (chain id and oracle address)."""
         from protocol.swarm.service import EngineBackend
@@ -148,7 +148,7 @@ class SwarmSetup:
         assert self.service is not None, "wrap_store comes first"
         node = self.service.node
         node.backend = EngineBackend(serve, jit.runtime)
-        node.scope = f"{jit.mj.chain.chain_id}:{jit.mj.oracle.address}"
+        node.scope = f"{jit.mj.chain.chain_id}:{jit.mj.rounds.address}"
         self.service.start()
         return self.service
 
@@ -204,7 +204,7 @@ def swarm_peers(node_url: str, as_json: bool) -> None:
 
 
 @swarm.command("find")
-@click.argument("capability", type=click.Choice(sorted(TASKS)))
+@click.argument("capability", type=click.Choice(sorted(CAPABILITIES)))
 @node_url_option
 @json_option("the nodes found")
 def swarm_find(capability: str, node_url: str, as_json: bool) -> None:

@@ -6,7 +6,7 @@ import webbrowser
 
 import click
 
-from protocol.chain.contracts import MemJitContracts
+from protocol.chain import MemJitContracts
 from protocol.cli.context import RPC_HELP, contracts_for, load_settings, rpc_option, store_options
 from protocol.cli.output import console
 from protocol.cli.serving import DASHBOARD_PORT, listen, listen_options, serve_until_signalled

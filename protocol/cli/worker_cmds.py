@@ -11,7 +11,7 @@ from pathlib import Path
 import click
 from rich.table import Table
 
-from protocol.chain.contracts import WorkerStatus
+from protocol.chain import WorkerStatus
 from protocol.cli.context import (
     RPC_HELP,
     contracts_for,
@@ -33,9 +33,9 @@ def faucet(amount: str, rpc_url: str | None, keystore: Path | None, account_inde
     """Mint AMOUNT test SWT to the signer (local devnets only, 100000 at most)."""
     mj = contracts_for(rpc_url)
     signer = signer_for(mj.chain, keystore, account_index)
-    tx = mj.faucet(signer, parse_amount(amount))
+    tx = mj.token.faucet(signer, parse_amount(amount))
     console.print(
-        f"{signer.address} now holds {format_swt(mj.balance_of(signer.address))} (tx {tx.tx_hash})"
+        f"{signer.address} now holds {format_swt(mj.token.balance_of(signer.address))} (tx {tx.tx_hash})"
     )
 
 
@@ -69,7 +69,9 @@ def worker_register(
     """Register a worker and bond its stake (one signature, one transaction)."""
     mj = contracts_for(rpc_url)
     signer = signer_for(mj.chain, keystore, account_index)
-    wid, tx = mj.register_worker(signer, cid, parse_amount(stake), capability, permit=not no_permit)
+    wid, tx = mj.registry.register(
+        signer, cid, parse_amount(stake), capability, permit=not no_permit
+    )
     if as_json:
         print_json({"worker_id": "0x" + wid.hex(), "tx_hash": tx.tx_hash, "gas_used": tx.gas_used})
         return
@@ -106,9 +108,9 @@ def worker_stake(
     wid = parse_worker_id(worker_id)
     mj = contracts_for(rpc_url)
     signer = signer_for(mj.chain, keystore, account_index)
-    tx = mj.add_stake(signer, wid, parse_amount(amount), permit=not no_permit)
+    tx = mj.registry.add_stake(signer, wid, parse_amount(amount), permit=not no_permit)
     console.print(
-        f"stake of 0x{wid.hex()[:12]}… is now {format_swt(mj.worker(wid).stake)} (tx {tx.tx_hash})"
+        f"stake of 0x{wid.hex()[:12]}… is now {format_swt(mj.registry.worker(wid).stake)} (tx {tx.tx_hash})"
     )
 
 
@@ -123,9 +125,9 @@ def worker_exit(
     (slashable until then for the rounds it played)."""
     wid = parse_worker_id(worker_id)
     mj = contracts_for(rpc_url)
-    tx = mj.exit_worker(signer_for(mj.chain, keystore, account_index), wid)
+    tx = mj.registry.exit(signer_for(mj.chain, keystore, account_index), wid)
     console.print(
-        f"worker exiting; stake withdrawable at {mj.worker(wid).unbonds_at} (tx {tx.tx_hash})"
+        f"worker exiting; stake withdrawable at {mj.registry.worker(wid).unbonds_at} (tx {tx.tx_hash})"
     )
 
 
@@ -140,9 +142,9 @@ def worker_withdraw(
     wid = parse_worker_id(worker_id)
     mj = contracts_for(rpc_url)
     signer = signer_for(mj.chain, keystore, account_index)
-    tx = mj.withdraw(signer, wid)
+    tx = mj.registry.withdraw(signer, wid)
     console.print(
-        f"withdrawn; {signer.address} holds {format_swt(mj.balance_of(signer.address))} (tx {tx.tx_hash})"
+        f"withdrawn; {signer.address} holds {format_swt(mj.token.balance_of(signer.address))} (tx {tx.tx_hash})"
     )
 
 
@@ -155,7 +157,7 @@ def worker_status(worker_id: str, rpc_url: str | None, as_json: bool) -> None:
     wid = parse_worker_id(worker_id)
     text = wid.hex()
     mj = contracts_for(rpc_url)
-    info = mj.worker(wid)
+    info = mj.registry.worker(wid)
     if info.status == WorkerStatus.NONE:
         raise ConfigError(f"no worker 0x{text} in the registry at {mj.registry.address}")
     fields = {

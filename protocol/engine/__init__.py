@@ -1,6 +1,7 @@
 """The engine: service requests served by rounds of competing workers (see engine.py)."""
 
-from protocol.engine.engine import JITEngine, RequestResult, WorkerOutcome
+from protocol.engine.engine import JITEngine
 from protocol.engine.journal import Journal
+from protocol.engine.results import RequestResult, ServedRequest, WorkerOutcome
 
-__all__ = ["JITEngine", "Journal", "RequestResult", "WorkerOutcome"]
+__all__ = ["JITEngine", "Journal", "RequestResult", "ServedRequest", "WorkerOutcome"]

@@ -4,7 +4,7 @@
 2. draw canaries, hide them among the user's items (:mod:`batch`), open the round on-chain
    with the request and evaluation commitments;
 3. fetch each worker's module by CID (verified, cached), run it on the batch in the sandbox,
-   in this process or on a Celery pool (:mod:`protocol.tasks`);
+   in this process or on a Celery pool (:mod:`protocol.pool`);
 4. prove the canary scores, close the round (the contract verifies the proof and settles
    rewards, slashes and terminations);
 5. answer the user's items by a score-weighted vote of the workers, with a receipt.
@@ -21,11 +21,8 @@ import secrets
 import time
 import uuid
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
-from typing import Any
 
-from web3 import Web3
-from web3.logs import DISCARD
+from eth_utils.crypto import keccak
 
 from oracle.circuit import ScoringInputs
 from oracle.errors import OracleError
@@ -33,74 +30,37 @@ from oracle.evaluation import EvaluationSet, draw_canaries
 from oracle.field import R
 from oracle.prover import ScoringKeys, prove_scores
 from oracle.solidity import proof_to_calldata
-from protocol.chain.contracts import MemJitContracts, RoundStatus, WorkerInfo, encode_capability
-from protocol.chain.signers import Signer
-from protocol.chain.transactions import TxResult, call, transact
+from protocol.chain import (
+    ClosedRound,
+    MemJitContracts,
+    RoundCommitments,
+    RoundStatus,
+    Settlement,
+    Signer,
+    TxResult,
+    WorkerInfo,
+    latest_block,
+)
 from protocol.engine.batch import MixedBatch, consensus, mix
-from protocol.engine.journal import ABANDONED, CLOSED, EXECUTED, OPEN, OPENING, Journal, RoundRecord
+from protocol.engine.capabilities import capability_for, split_items
+from protocol.engine.journal import (
+    ABANDONED,
+    CLOSED,
+    EXECUTED,
+    OPEN,
+    OPENING,
+    Journal,
+    JournalEntry,
+)
+from protocol.engine.results import RequestResult, WorkerOutcome
 from protocol.engine.selection import select_workers
-from protocol.engine.tasks import split_items, task_for
 from protocol.errors import ChainError, MemJitError, NoEligibleWorkers, RoundFailed
-from protocol.runtime import WorkerRuntime
-from protocol.tasks import Execution, Executor, LocalExecutor
+from protocol.runtime import Execution, Executor, LocalExecutor, WorkerRuntime
 
 log = logging.getLogger(__name__)
 
-#: closeRound verifies a proof; estimating its gas re-runs the pairing (slow in-process).
-CLOSE_GAS = 3_000_000
 #: ``execute`` includes fetching and compiling the modules (done by the pool when there is one).
 PHASES = ("select", "open", "execute", "prove", "close")
-
-
-@dataclass(frozen=True)
-class WorkerOutcome:
-    id: bytes
-    cid: str
-    owner: str
-    score: int
-    reward_wei: int
-    slashed_wei: int
-    terminated: bool
-    #: The sandbox's failure kind (``out-of-fuel``, ...), or None for a clean run.
-    failure: str | None
-    #: Where it ran: ``local``, or the pool worker's name.
-    host: str = "local"
-
-    def to_json(self) -> dict[str, Any]:
-        return {
-            "id": "0x" + self.id.hex(),
-            "cid": self.cid,
-            "score": self.score,
-            "reward_wei": str(self.reward_wei),
-            "slashed_wei": str(self.slashed_wei),
-            "terminated": self.terminated,
-            "failure": self.failure,
-            "host": self.host,
-        }
-
-
-@dataclass(frozen=True)
-class RequestResult:
-    capability: str
-    round_id: int
-    #: One answer byte per user item (score-weighted vote), or None if no worker answered.
-    answers: bytes | None
-    workers: tuple[WorkerOutcome, ...]
-    transactions: dict[str, str]
-    gas: dict[str, int]
-    timings_s: dict[str, float] = field(default_factory=dict)
-
-    def to_json(self) -> dict[str, Any]:
-        """The result and its receipt, for ``--json`` output."""
-        return {
-            "capability": self.capability,
-            "round_id": self.round_id,
-            "answers": None if self.answers is None else list(self.answers),
-            "transactions": self.transactions,
-            "gas": self.gas,
-            "timings_s": self.timings_s,
-            "workers": [w.to_json() for w in self.workers],
-        }
 
 
 class JITEngine:
@@ -143,15 +103,15 @@ class JITEngine:
             timings[phase] = timings.get(phase, 0.0) + now - clock
             clock = now
 
-        task = task_for(capability)
-        user_items = split_items(task, data)
+        spec = capability_for(capability)
+        user_items = split_items(spec, data)
         workers = self.candidates(capability)
         if not workers:
             raise NoEligibleWorkers(f"no active worker is registered for {capability!r}")
         self.executor.check()  # before the round opens: an outage costs no gas
-        evaluation = draw_canaries(task.load_pool(), self.keys.shape.canaries, self.rng)
+        evaluation = draw_canaries(spec.load_pool(), self.keys.shape.canaries, self.rng)
         batch = mix(user_items, evaluation.inputs, self.rng)
-        record = RoundRecord(
+        record = JournalEntry(
             key=uuid.uuid4().hex,
             phase=OPENING,
             capability=capability,
@@ -180,7 +140,7 @@ class JITEngine:
         except (MemJitError, OracleError) as exc:
             self._abandon(record, str(exc))
             raise RoundFailed(f"round {record.round_id} abandoned: {exc}") from exc
-        outcomes = self._settlement(workers, scores, runs, closed)
+        outcomes = self._outcomes(workers, scores, runs, closed.settlement)
         answers = consensus(
             [(batch.user_answers(out), s) for out, s in zip(outputs, scores, strict=True)]
         )
@@ -190,35 +150,32 @@ class JITEngine:
             answers=answers,
             workers=outcomes,
             transactions=dict(record.transactions),
-            gas={"open": opened.gas_used, "close": closed.gas_used},
+            gas={"open": opened.gas_used, "close": closed.tx.gas_used},
             timings_s={k: round(v, 4) for k, v in timings.items()},
         )
 
     def candidates(self, capability: str) -> list[WorkerInfo]:
         """The workers this request will use, best first."""
-        cap = encode_capability(capability)
-        count = int(call(self.chain, self.mj.registry.functions.capabilityWorkerCount(cap)))
-        ids = call(self.chain, self.mj.registry.functions.capabilityWorkerIds(cap, 0, count))
-        infos = [self.mj.worker(bytes(i)) for i in ids]
-        return select_workers(infos, self.keys.shape.workers)
+        registered = self.mj.registry.capability_workers(capability)
+        return select_workers(registered, self.keys.shape.workers)
 
     # -- steps -------------------------------------------------------------------------------
 
-    def _open(self, record: RoundRecord) -> TxResult:
-        evaluation = record.evaluation_commitment
-        fn = self.mj.oracle.functions.openRound(
-            record.worker_id_bytes(), record.request_commitment, evaluation
+    def _open(self, record: JournalEntry) -> TxResult:
+        opened = self.mj.rounds.open(
+            self.operator,
+            record.worker_id_bytes(),
+            record.request_commitment,
+            record.evaluation_commitment,
         )
-        tx = transact(self.chain, self.operator, fn)
-        (event,) = self.mj.oracle.events.RoundOpened().process_receipt(tx.receipt, errors=DISCARD)
-        record.round_id = int(event["args"]["roundId"])
+        record.round_id = opened.round_id
         record.phase = OPEN
-        record.transactions["open"] = tx.tx_hash
+        record.transactions["open"] = opened.tx.tx_hash
         self.journal.save(record)
-        return tx
+        return opened.tx
 
     def _execute(
-        self, record: RoundRecord, batch: MixedBatch, lap: Callable[[str], None]
+        self, record: JournalEntry, batch: MixedBatch, lap: Callable[[str], None]
     ) -> list[Execution]:
         runs = self.executor.execute_all(record.cids, batch.data())
         record.outputs = [None if run.output is None else run.output.hex() for run in runs]
@@ -229,12 +186,12 @@ class JITEngine:
 
     def _prove_and_close(
         self,
-        record: RoundRecord,
+        record: JournalEntry,
         evaluation: EvaluationSet,
         batch: MixedBatch,
         outputs: Sequence[bytes | None],
         lap: Callable[[str], None],
-    ) -> tuple[TxResult, list[int]]:
+    ) -> tuple[ClosedRound, list[int]]:
         round_id = int(record.round_id or 0)
         inputs = ScoringInputs(
             round_id=round_id,
@@ -246,29 +203,25 @@ class JITEngine:
         result = prove_scores(self.keys, inputs)
         lap("prove")
         scores = list(result.scores[: len(outputs)])
-        fn = self.mj.oracle.functions.closeRound(
+        closed = self.mj.rounds.close(
+            self.operator,
             round_id,
             record.worker_id_bytes(),
-            (
-                record.request_commitment,
-                record.evaluation_commitment,
-                result.outputs_commitment,
+            RoundCommitments(
+                record.request_commitment, record.evaluation_commitment, result.outputs_commitment
             ),
             scores,
             proof_to_calldata(result.proof),
         )
-        tx = transact(self.chain, self.operator, fn, gas=CLOSE_GAS)
         record.phase = CLOSED
-        record.transactions["close"] = tx.tx_hash
+        record.transactions["close"] = closed.tx.tx_hash
         self.journal.save(record)
         lap("close")
-        return tx, scores
+        return closed, scores
 
-    def _abandon(self, record: RoundRecord, reason: str) -> None:
+    def _abandon(self, record: JournalEntry, reason: str) -> None:
         try:
-            tx = transact(
-                self.chain, self.operator, self.mj.oracle.functions.abandonRound(record.round_id)
-            )
+            tx = self.mj.rounds.abandon(self.operator, int(record.round_id or 0))
             record.transactions["abandon"] = tx.tx_hash
         except MemJitError as exc:
             log.warning("could not abandon round %s: %s", record.round_id, exc)
@@ -277,37 +230,21 @@ class JITEngine:
         record.note = reason
         self.journal.save(record)
 
-    def _settlement(
+    def _outcomes(
         self,
         workers: Sequence[WorkerInfo],
         scores: Sequence[int],
         runs: Sequence[Execution],
-        closed: TxResult,
+        settlement: Settlement,
     ) -> tuple[WorkerOutcome, ...]:
-        receipt = closed.receipt
-        rewards: dict[bytes, int] = {}
-        for event in self.mj.oracle.events.RewardMinted().process_receipt(receipt, errors=DISCARD):
-            rewards[bytes(event["args"]["workerId"])] = int(event["args"]["amount"])
-        slashed: dict[bytes, int] = {}
-        for event in self.mj.registry.events.WorkerSlashed().process_receipt(
-            receipt, errors=DISCARD
-        ):
-            slashed[bytes(event["args"]["id"])] = int(event["args"]["amount"])
-        terminated = {
-            bytes(e["args"]["workerId"])
-            for e in self.mj.oracle.events.WorkerEliminated().process_receipt(
-                receipt, errors=DISCARD
-            )
-        }
         return tuple(
             WorkerOutcome(
                 id=w.id,
                 cid=w.cid,
-                owner=w.owner,
                 score=score,
-                reward_wei=rewards.get(w.id, 0),
-                slashed_wei=slashed.get(w.id, 0),
-                terminated=w.id in terminated,
+                reward_wei=settlement.rewards.get(w.id, 0),
+                slashed_wei=settlement.slashed.get(w.id, 0),
+                terminated=w.id in settlement.terminated,
                 failure=run.failure,
                 host=run.host,
             )
@@ -326,7 +263,7 @@ class JITEngine:
             done.append((record.round_id, self._recover(record)))
         return done
 
-    def _recover(self, record: RoundRecord) -> str:
+    def _recover(self, record: JournalEntry) -> str:
         if record.round_id is None:
             record.round_id = self._find_round(record)
             if record.round_id is None:
@@ -334,14 +271,13 @@ class JITEngine:
                 record.note = "never opened on-chain"
                 self.journal.save(record)
                 return "never opened"
-        state: Any = call(self.chain, self.mj.oracle.functions.round(record.round_id))
-        status = RoundStatus(state[0])
+        state = self.mj.rounds.get(record.round_id)
+        status = state.status
         if status in (RoundStatus.CLOSED, RoundStatus.ABANDONED):
             record.phase = CLOSED if status == RoundStatus.CLOSED else ABANDONED
             self.journal.save(record)
             return f"already {status.name.lower()} on-chain"
-        now = int(self.chain.w3.eth.get_block("latest")["timestamp"])
-        if now >= int(state[2]):
+        if latest_block(self.chain).timestamp >= state.deadline:
             self._abandon(record, "expired before recovery")
             return "expired: abandoned"
         evaluation = EvaluationSet.from_json(record.evaluation)
@@ -359,32 +295,16 @@ class JITEngine:
             return f"abandoned: {exc}"
         return "resumed and closed"
 
-    def _find_round(self, record: RoundRecord) -> int | None:
+    def _find_round(self, record: JournalEntry) -> int | None:
         """The round a record opened, if its open transaction made it on-chain before the
-        crash: the latest rounds are searched for the fingerprint of the record's workers and
+        crash: found among the latest rounds by the fingerprint of the record's workers and
         commitments (unique: the evaluation commitment is salted afresh for every round)."""
-        last = int(call(self.chain, self.mj.oracle.functions.lastRoundId()))
-        wanted = round_fingerprint(
+        return self.mj.rounds.find(
             record.worker_id_bytes(), record.request_commitment, record.evaluation_commitment
         )
-        for round_id in range(last, max(0, last - 64), -1):
-            state: Any = call(self.chain, self.mj.oracle.functions.round(round_id))
-            if bytes(state[4]) == wanted:
-                return round_id
-        return None
-
-
-def round_fingerprint(worker_ids: Sequence[bytes], request: int, evaluation: int) -> bytes:
-    """What the UtilityOracle stores for a round: keccak256(abi.encodePacked(request
-    commitment, evaluation commitment, worker ids))."""
-    return bytes(
-        Web3.keccak(
-            request.to_bytes(32, "big") + evaluation.to_bytes(32, "big") + b"".join(worker_ids)
-        )
-    )
 
 
 def request_commitment(capability: str, batch: bytes) -> int:
     """keccak256 of the capability and the batch the workers see, reduced into the field:
     anyone holding the batch can check what the round was asked."""
-    return int.from_bytes(Web3.keccak(capability.encode() + b"\0" + batch), "big") % R
+    return int.from_bytes(keccak(capability.encode() + b"\0" + batch), "big") % R

@@ -22,7 +22,7 @@ FINAL = (CLOSED, ABANDONED)
 
 
 @dataclass
-class RoundRecord:
+class JournalEntry:
     key: str
     phase: str
     capability: str
@@ -61,19 +61,19 @@ class Journal:
     def path(self, key: str) -> Path:
         return self.folder / f"{key}.json"
 
-    def save(self, record: RoundRecord) -> None:
+    def save(self, record: JournalEntry) -> None:
         write_atomic(self.path(record.key), json.dumps(asdict(record), indent=1).encode())
 
-    def load(self, key: str) -> RoundRecord:
-        return RoundRecord(**json.loads(self.path(key).read_text()))
+    def load(self, key: str) -> JournalEntry:
+        return JournalEntry(**json.loads(self.path(key).read_text()))
 
-    def pending(self) -> list[RoundRecord]:
+    def pending(self) -> list[JournalEntry]:
         """Records whose round is not known to be over, oldest first."""
         if not self.folder.is_dir():
             return []
         records = []
         for path in sorted(self.folder.glob("*.json"), key=lambda p: p.stat().st_mtime):
-            record = RoundRecord(**json.loads(path.read_text()))
+            record = JournalEntry(**json.loads(path.read_text()))
             if record.phase not in FINAL:
                 records.append(record)
         return records

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from protocol.chain.contracts import WorkerInfo, WorkerStatus
+from protocol.chain.types import WorkerInfo, WorkerStatus
 
 
 def select_workers(

@@ -21,9 +21,9 @@ from pathlib import Path
 import wasmtime
 
 from oracle.files import write_atomic
-from protocol.sandbox.engine import engine_fingerprint
 from protocol.sandbox.usage import ModuleUsage, UsageBook
 from protocol.sandbox.vm import DarwinVM
+from protocol.sandbox.wasm_engine import engine_fingerprint
 from protocol.settings import DEFAULT_CACHE_MEMORY_BYTES
 
 log = logging.getLogger(__name__)

@@ -24,7 +24,7 @@ from protocol.errors import (
     WorkerTrap,
 )
 from protocol.sandbox import abi
-from protocol.sandbox.engine import EpochClock, new_engine
+from protocol.sandbox.wasm_engine import EpochClock, new_engine
 from protocol.settings import (
     DEFAULT_DEADLINE_S,
     DEFAULT_FUEL_LIMIT,

@@ -46,8 +46,10 @@ from libp2p.tools.anyio_service import background_trio_service
 
 from protocol import errors
 from protocol.cid import parse_cid
+from protocol.engine.results import RequestResult
 from protocol.errors import (
     ContentNotFound,
+    EngineError,
     MalformedMessage,
     MemJitError,
     NoEligibleWorkers,
@@ -58,9 +60,9 @@ from protocol.errors import (
 )
 from protocol.store.base import ContentStore
 from protocol.store.local import LocalStore
+from protocol.swarm.dht_keys import capability_key
 from protocol.swarm.fetching import fetch_verified
-from protocol.swarm.keys import capability_key
-from protocol.swarm.reputation import Reputation
+from protocol.swarm.reputation import PeerStanding, Reputation
 from protocol.swarm.shelf import Shelf
 from protocol.swarm.streams import PeerUnreachable, exchange, respond
 from protocol.swarm.wire import Message
@@ -97,8 +99,8 @@ class Backend:
     """What a swarm node needs from the MemJit node it belongs to. This base serves no
     request, keeps any module and purges nothing (a node that only routes and shares)."""
 
-    async def execute(self, capability: str, data: bytes) -> dict[str, Any]:
-        """Serve one request here, as a round; the result as the HTTP API returns it."""
+    async def execute(self, capability: str, data: bytes) -> RequestResult:
+        """Serve one request here, as a round."""
         raise UnknownCapability(f"this node does not serve {capability!r}")
 
     async def check(self, cid: str, data: bytes) -> None:
@@ -268,15 +270,13 @@ class SwarmNode:
         self.reputation.liveness(str(info.peer_id), answered=True)
         await self.dht.routing_table.add_peer(info)
 
-    def peers(self) -> list[dict[str, Any]]:
+    def peers(self) -> list[PeerStanding]:
         """The routing table's peers, best reputation first, with how to reach them."""
         infos = {str(info.peer_id): info for info in self.dht.routing_table.get_peer_infos()}
         return [
-            {
-                "peer": peer,
-                "addresses": [str(a) for a in infos[peer].addrs],
-                "score": round(self.reputation.score(peer), 4),
-            }
+            PeerStanding(
+                peer, self.reputation.score(peer), tuple(str(a) for a in infos[peer].addrs)
+            )
             for peer in self.reputation.rank(infos)
         ]
 
@@ -427,7 +427,7 @@ class SwarmNode:
 
     # -- requests ------------------------------------------------------------------------------
 
-    async def execute(self, capability: str, data: bytes) -> tuple[dict[str, Any], str]:
+    async def execute(self, capability: str, data: bytes) -> tuple[RequestResult, str]:
         """Serve a request on a peer that has the capability; the result and that peer."""
         peers = [p for p in await self.find(capability) if p != self.peer_id]
         if not peers:
@@ -448,8 +448,15 @@ class SwarmNode:
                 continue
             self.reputation.liveness(peer, answered=True)
             if reply.kind == "result":
+                try:
+                    result = RequestResult.from_json(reply.fields["result"])
+                except EngineError as exc:  # a peer that answers nonsense
+                    self.reputation.misbehaved(peer)
+                    log.warning("request for %s: peer %s: %s", capability, peer, exc)
+                    tried.append(f"{peer}: {exc}")
+                    continue
                 self.reputation.outcome(peer, succeeded=True)
-                return reply.fields["result"], peer
+                return result, peer
             error = errors.rebuild(reply.fields["kind"], f"peer {peer}: {reply.fields['error']}")
             if isinstance(error, FINAL_ERRORS):
                 raise error
@@ -492,6 +499,6 @@ class SwarmNode:
             if capability not in self.capabilities:
                 raise UnknownCapability(f"this node does not serve {capability!r}")
             result = await self.backend.execute(capability, request.body)
-            return Message("result", {"result": result})
+            return Message("result", {"result": result.to_json()})
 
         await respond(stream, ("execute",), answer, self.reputation)

@@ -132,3 +132,19 @@ class Reputation:
 
     def forget(self, peer: str) -> None:
         self.peers.pop(peer, None)
+
+
+@dataclass(frozen=True)
+class PeerStanding:
+    """A peer as a node sees it: its reputation score and, for the routing table's peers,
+    how to reach it."""
+
+    peer: str
+    score: float
+    addresses: tuple[str, ...] | None = None
+
+    def to_json(self) -> dict[str, object]:
+        shown: dict[str, object] = {"peer": self.peer, "score": round(self.score, 4)}
+        if self.addresses is not None:
+            shown["addresses"] = list(self.addresses)
+        return shown

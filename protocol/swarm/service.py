@@ -22,10 +22,12 @@ from typing import Any, TypeVar
 
 import trio
 
+from protocol.engine.results import RequestResult
 from protocol.errors import MemJitError, StoreUnavailable, SwarmError
 from protocol.runtime import WorkerRuntime
 from protocol.store.base import ContentStore
 from protocol.swarm.node import Backend, SwarmNode
+from protocol.swarm.reputation import PeerStanding
 
 log = logging.getLogger(__name__)
 
@@ -120,28 +122,25 @@ class SwarmService:
     def peer_id(self) -> str:
         return self.node.peer_id
 
-    def peers(self) -> list[dict[str, Any]]:
-        async def peers() -> list[dict[str, Any]]:
+    def peers(self) -> list[PeerStanding]:
+        async def peers() -> list[PeerStanding]:
             return self.node.peers()
 
         return self.call(peers)
 
-    def find(self, capability: str) -> list[dict[str, Any]]:
+    def find(self, capability: str) -> list[PeerStanding]:
         """The peers serving ``capability``, best first, with their scores."""
 
-        async def find() -> list[dict[str, Any]]:
+        async def find() -> list[PeerStanding]:
             found = await self.node.find(capability)
-            return [
-                {"peer": peer, "score": round(self.node.reputation.score(peer), 4)}
-                for peer in found
-            ]
+            return [PeerStanding(peer, self.node.reputation.score(peer)) for peer in found]
 
         return self.call(find)
 
     def fetch(self, cid: str) -> bytes:
         return self.call(self.node.fetch, cid)
 
-    def execute(self, capability: str, data: bytes) -> tuple[dict[str, Any], str]:
+    def execute(self, capability: str, data: bytes) -> tuple[RequestResult, str]:
         return self.call(self.node.execute, capability, data)
 
 
@@ -190,12 +189,12 @@ class EngineBackend(Backend):
     modules are compiled before they are kept, unused ones purged from the module cache."""
 
     def __init__(
-        self, serve: Callable[[str, bytes], dict[str, Any]], runtime: WorkerRuntime
+        self, serve: Callable[[str, bytes], RequestResult], runtime: WorkerRuntime
     ) -> None:
         self.serve = serve
         self.runtime = runtime
 
-    async def execute(self, capability: str, data: bytes) -> dict[str, Any]:
+    async def execute(self, capability: str, data: bytes) -> RequestResult:
         return await trio.to_thread.run_sync(self.serve, capability, data)
 
     async def check(self, cid: str, data: bytes) -> None:

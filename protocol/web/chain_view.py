@@ -3,47 +3,64 @@
 (who registered when, rewards and slashes per worker, rounds and their transactions).
 
 Events are scanned once and then incrementally, from the deployment block to the newest block;
-a dashboard is rebuilt only when a new block arrived. A worker is read again (``worker(id)``)
-only when an event of the new blocks names it: every change of a worker's record emits one
-(registered, stake added, exited, withdrawn, slashed, terminated, score recorded), so a new
-block costs a handful of calls however many workers there are. Reorganisations are not
-handled: devnets have none, and on a real chain history read from a replaced block stays until
-the server restarts (noted in the README).
+a dashboard is rebuilt only when a new block arrived. A worker is read again only when an event
+of the new blocks names it: every change of a worker's record emits one (registered, stake
+added, exited, withdrawn, slashed, terminated, score recorded), so a new block costs a handful
+of calls however many workers there are. Reorganisations are not handled: devnets have none,
+and on a real chain history read from a replaced block stays until the server restarts.
 """
 
 from __future__ import annotations
 
-import math
 import threading
 from collections import defaultdict
 from dataclasses import dataclass, field
-from typing import Any, cast
 
-from eth_utils.abi import event_abi_to_log_topic
 from web3 import Web3
-from web3.contract import Contract
 
-from protocol.chain.contracts import MemJitContracts, RoundStatus, WorkerInfo
-from protocol.chain.transactions import call, translate_errors
+from protocol.chain import BlockHeader, MemJitContracts, RoundStatus, WorkerInfo, latest_block
+from protocol.chain.events import (
+    ChainEvent,
+    RewardMinted,
+    RoundAbandoned,
+    RoundClosed,
+    RoundOpened,
+    ScoreRecorded,
+    StakeAdded,
+    StakeWithdrawn,
+    WorkerEliminated,
+    WorkerExited,
+    WorkerRegistered,
+    WorkerSlashed,
+    WorkerTerminated,
+)
+from protocol.web.model import (
+    Account,
+    Dashboard,
+    Params,
+    Population,
+    RoundSeat,
+    RoundSummary,
+    Supply,
+    WorkerStanding,
+)
 
-#: Blocks per eth_getLogs call: public RPC providers cap the range (10,000 is a common limit).
-LOG_CHUNK_BLOCKS = 5_000
 #: Rounds the dashboard lists, newest first.
 RECENT_ROUNDS = 20
+#: The contracts whose events make the history.
+HISTORY_CONTRACTS = ("WorkerRegistry", "UtilityOracle")
 
 
 @dataclass
-class RoundRecord:
+class RoundHistory:
     """One round as its events tell it."""
 
-    id: int
-    block: int
-    open_tx: str
-    worker_ids: list[bytes]
+    opened: RoundOpened
     status: RoundStatus = RoundStatus.OPEN
     close_tx: str | None = None
-    opened_at: int | None = None  # read from the round's view the first time it is shown
-    scores: list[int] | None = None
+    #: Read from the round's view the first time it is shown.
+    opened_at: int | None = None
+    scores: tuple[int, ...] | None = None
     rewards: dict[bytes, int] = field(default_factory=dict)
     eliminated: set[bytes] = field(default_factory=set)
 
@@ -56,12 +73,44 @@ class Ledger:
     registered: dict[bytes, str] = field(default_factory=dict)  # id → registering tx
     rewards: dict[bytes, int] = field(default_factory=lambda: defaultdict(int))
     slashed: dict[bytes, int] = field(default_factory=lambda: defaultdict(int))
-    slashes_by_tx: dict[str, list[tuple[bytes, int]]] = field(
-        default_factory=lambda: defaultdict(list)
-    )
-    rounds: dict[int, RoundRecord] = field(default_factory=dict)
+    slashes_by_tx: dict[str, list[WorkerSlashed]] = field(default_factory=lambda: defaultdict(list))
+    rounds: dict[int, RoundHistory] = field(default_factory=dict)
     #: Workers an event named since they were last read.
     stale: set[bytes] = field(default_factory=set)
+
+    def apply(self, event: ChainEvent) -> None:
+        match event:
+            case WorkerRegistered():
+                self.registered[event.id] = event.tx_hash
+                self.stale.add(event.id)
+            case WorkerSlashed():
+                self.slashed[event.id] += event.amount
+                self.slashes_by_tx[event.tx_hash].append(event)
+                self.stale.add(event.id)
+            case StakeAdded() | WorkerExited() | StakeWithdrawn() | WorkerTerminated():
+                self.stale.add(event.id)
+            case ScoreRecorded():
+                self.stale.add(event.id)
+            case RoundOpened():
+                self.rounds[event.round_id] = RoundHistory(event)
+            case RoundClosed():
+                if (history := self.rounds.get(event.round_id)) is not None:
+                    history.status = RoundStatus.CLOSED
+                    history.close_tx = event.tx_hash
+                    history.scores = event.scores
+            case RoundAbandoned():
+                if (history := self.rounds.get(event.round_id)) is not None:
+                    history.status = RoundStatus.ABANDONED
+                    history.close_tx = event.tx_hash
+            case RewardMinted():
+                self.rewards[event.worker_id] += event.amount
+                if (history := self.rounds.get(event.round_id)) is not None:
+                    history.rewards[event.worker_id] = (
+                        history.rewards.get(event.worker_id, 0) + event.amount
+                    )
+            case WorkerEliminated():
+                if (history := self.rounds.get(event.round_id)) is not None:
+                    history.eliminated.add(event.worker_id)
 
 
 class ChainView:
@@ -72,210 +121,114 @@ class ChainView:
         self.mj = mj
         self._lock = threading.Lock()
         self._ledger = Ledger(scanned_to=mj.deployment.block_number - 1)
-        self._events: dict[bytes, tuple[Contract, str]] = {}
-        for contract in (mj.registry, mj.oracle):
-            abi: list[dict[str, Any]] = list(contract.abi)  # type: ignore[arg-type]
-            for item in abi:
-                if item["type"] == "event" and item["name"] != "ParamsChanged":
-                    topic = event_abi_to_log_topic(cast(Any, item))
-                    self._events[topic] = (contract, item["name"])
-        self._cached: tuple[int, dict[str, Any]] | None = None
+        self._cached: Dashboard | None = None
         self._workers: dict[bytes, WorkerInfo] = {}
 
     # -- public ---------------------------------------------------------------------------
 
-    def dashboard(self) -> dict[str, Any]:
+    def dashboard(self) -> Dashboard:
         """Supply, parameters, population, leaderboard and recent rounds at the newest block."""
-        with self._lock, translate_errors(self.mj.chain):
-            block = self.mj.chain.w3.eth.get_block("latest")
-            number = int(block["number"])
-            if self._cached is not None and self._cached[0] == number:
-                return self._cached[1]
-            self._scan(number)
-            result = self._build(number, int(block["timestamp"]))
-            self._cached = (number, result)
-            return result
+        with self._lock:
+            block = latest_block(self.mj.chain)
+            if self._cached is not None and self._cached.block.number == block.number:
+                return self._cached
+            self._scan(block.number)
+            self._cached = self._build(block)
+            return self._cached
 
-    def account(self, address: str) -> dict[str, Any]:
+    def account(self, address: str) -> Account:
         """An account's SWT balance and the workers it registered."""
         owner = Web3.to_checksum_address(address)
-        with self._lock, translate_errors(self.mj.chain):
-            self._scan(int(self.mj.chain.w3.eth.block_number))
-            workers = self._current_workers()
-            return {
-                "address": owner,
-                "balance_wei": str(self.mj.balance_of(owner)),
-                "workers": [self._worker_json(w) for w in workers if w.owner == owner],
-            }
+        with self._lock:
+            self._scan(latest_block(self.mj.chain).number)
+            mine = tuple(w for w in self._standings() if w.info.owner == owner)
+            return Account(owner, self.mj.token.balance_of(owner), mine)
 
-    # -- events ---------------------------------------------------------------------------
+    # -- history --------------------------------------------------------------------------
 
     def _scan(self, latest: int) -> None:
         ledger = self._ledger
-        addresses = [self.mj.registry.address, self.mj.oracle.address]
-        while ledger.scanned_to < latest:
-            start = ledger.scanned_to + 1
-            end = min(latest, start + LOG_CHUNK_BLOCKS - 1)
-            logs = self.mj.chain.w3.eth.get_logs(
-                {"address": addresses, "fromBlock": start, "toBlock": end}
-            )
-            for log in sorted(logs, key=lambda x: (x["blockNumber"], x["logIndex"])):
-                self._apply(log)
-            ledger.scanned_to = end
-
-    def _apply(self, log: Any) -> None:
-        topics = log["topics"]
-        known = self._events.get(bytes(topics[0])) if topics else None
-        if known is None:
-            return
-        contract, name = known
-        args = contract.events[name]().process_log(log)["args"]
-        tx = "0x" + bytes(log["transactionHash"]).hex()
-        ledger = self._ledger
-        if contract is self.mj.registry and "id" in args:
-            ledger.stale.add(bytes(args["id"]))
-        if name == "WorkerRegistered":
-            ledger.registered[bytes(args["id"])] = tx
-        elif name == "WorkerSlashed":
-            ledger.slashed[bytes(args["id"])] += int(args["amount"])
-            ledger.slashes_by_tx[tx].append((bytes(args["id"]), int(args["amount"])))
-        elif name == "RoundOpened":
-            rid = int(args["roundId"])
-            ids = [bytes(w) for w in args["workerIds"]]
-            ledger.rounds[rid] = RoundRecord(rid, int(log["blockNumber"]), tx, ids)
-        elif name in ("RoundClosed", "RoundAbandoned"):
-            record = ledger.rounds.get(int(args["roundId"]))
-            if record is not None:
-                record.close_tx = tx
-                if name == "RoundClosed":
-                    record.status = RoundStatus.CLOSED
-                    record.scores = [int(s) for s in args["scores"]]
-                else:
-                    record.status = RoundStatus.ABANDONED
-        elif name == "RewardMinted":
-            wid, amount = bytes(args["workerId"]), int(args["amount"])
-            ledger.rewards[wid] += amount
-            record = ledger.rounds.get(int(args["roundId"]))
-            if record is not None:
-                record.rewards[wid] = record.rewards.get(wid, 0) + amount
-        elif name == "WorkerEliminated":
-            record = ledger.rounds.get(int(args["roundId"]))
-            if record is not None:
-                record.eliminated.add(bytes(args["workerId"]))
+        scan = self.mj.event_log.scan(ledger.scanned_to + 1, latest, HISTORY_CONTRACTS)
+        for scanned_to, events in scan:
+            for event in events:
+                ledger.apply(event)
+            ledger.scanned_to = scanned_to
 
     # -- views ----------------------------------------------------------------------------
 
-    def _build(self, number: int, timestamp: int) -> dict[str, Any]:
+    def _build(self, block: BlockHeader) -> Dashboard:
         mj = self.mj
-        oracle = mj.oracle.functions
-        base_rate, floor, slash_bps, per_round, min_population, timeout, _ = call(
-            mj.chain, oracle.params()
+        params = Params(
+            mj.registry.min_stake(), mj.registry.unbonding_delay_s(), mj.rounds.params()
         )
         ledger = self._ledger
         # Active workers first (the status enum's order), then by usefulness, rewards, id.
         ranked = sorted(
-            self._current_workers(),
-            key=lambda w: (w.status, -w.usefulness, -ledger.rewards.get(w.id, 0), w.id),
+            self._standings(),
+            key=lambda w: (w.info.status, -w.info.usefulness, -w.rewards_wei, w.info.id),
         )
-        return {
-            "block": {"number": number, "timestamp": timestamp},
-            "supply": {
-                "total_wei": str(call(mj.chain, mj.swt.functions.totalSupply())),
-                "staked_wei": str(mj.total_staked()),
-                "minted_wei": str(sum(ledger.rewards.values())),
-                "slashed_wei": str(sum(ledger.slashed.values())),
-            },
-            "params": {
-                "min_stake_wei": str(call(mj.chain, mj.registry.functions.minStake())),
-                "unbonding_delay_s": int(call(mj.chain, mj.registry.functions.unbondingDelay())),
-                "base_rate_wei": str(base_rate),
-                "score_floor": int(floor),
-                "slash_bps": int(slash_bps),
-                "max_workers_per_round": int(per_round),
-                "min_population": int(min_population),
-                "round_timeout_s": int(timeout),
-            },
-            "population": population(*mj.population_stats(), int(min_population)),
-            "workers": [self._worker_json(info) for info in ranked],
-            "rounds": [self._round_json(r) for r in self._recent_rounds()],
-        }
+        return Dashboard(
+            block=block,
+            supply=Supply(
+                total_wei=mj.token.total_supply(),
+                staked_wei=mj.registry.total_staked(),
+                minted_wei=sum(ledger.rewards.values()),
+                slashed_wei=sum(ledger.slashed.values()),
+            ),
+            params=params,
+            population=Population.from_stats(
+                mj.registry.population_stats(), params.oracle.min_population
+            ),
+            workers=tuple(ranked),
+            rounds=tuple(self._summary(history) for history in self._recent_rounds()),
+        )
 
-    def _current_workers(self) -> list[WorkerInfo]:
+    def _standings(self) -> list[WorkerStanding]:
         """Every registered worker, reading again those an event named since the last read."""
         ledger = self._ledger
         for wid in sorted(ledger.stale):
-            self._workers[wid] = self.mj.worker(wid)
+            self._workers[wid] = self.mj.registry.worker(wid)
         ledger.stale.clear()
-        return [self._workers[wid] for wid in ledger.registered]
+        return [
+            WorkerStanding(
+                info=self._workers[wid],
+                rewards_wei=ledger.rewards.get(wid, 0),
+                slashed_wei=ledger.slashed.get(wid, 0),
+                registered_tx=tx,
+            )
+            for wid, tx in ledger.registered.items()
+        ]
 
-    def _recent_rounds(self) -> list[RoundRecord]:
+    def _recent_rounds(self) -> list[RoundHistory]:
         newest = sorted(self._ledger.rounds, reverse=True)[:RECENT_ROUNDS]
         return [self._ledger.rounds[rid] for rid in newest]
 
-    def _worker_json(self, info: WorkerInfo) -> dict[str, Any]:
-        ledger = self._ledger
-        return {
-            "id": "0x" + info.id.hex(),
-            "owner": info.owner,
-            "cid": info.cid,
-            "capability": info.capability,
-            "status": info.status.name.lower(),
-            "last_score": info.last_score,
-            "usefulness": info.usefulness / 100,
-            "rounds_scored": info.rounds_scored,
-            "stake_wei": str(info.stake),
-            "rewards_wei": str(ledger.rewards.get(info.id, 0)),
-            "slashed_wei": str(ledger.slashed.get(info.id, 0)),
-            "last_used": info.last_used,
-            "unbonds_at": info.unbonds_at,
-            "registered_tx": ledger.registered[info.id],
-        }
-
-    def _round_json(self, record: RoundRecord) -> dict[str, Any]:
-        if record.opened_at is None:
-            raw: Any = call(self.mj.chain, self.mj.oracle.functions.round(record.id))
-            record.opened_at = int(raw[1])
+    def _summary(self, history: RoundHistory) -> RoundSummary:
+        opened = history.opened
+        if history.opened_at is None:
+            history.opened_at = self.mj.rounds.get(opened.round_id).opened_at
         slashes: dict[bytes, int] = defaultdict(int)
-        for wid, amount in self._ledger.slashes_by_tx.get(record.close_tx or "", []):
-            slashes[wid] += amount
-        scores = record.scores if record.status == RoundStatus.CLOSED else None
-        return {
-            "id": record.id,
-            "status": record.status.name.lower(),
-            "opened_at": record.opened_at,
-            "block": record.block,
-            "open_tx": record.open_tx,
-            "close_tx": record.close_tx,
-            "minted_wei": str(sum(record.rewards.values())),
-            "slashed_wei": str(sum(slashes.values())),
-            "workers": [
-                {
-                    "id": "0x" + wid.hex(),
-                    "score": None if scores is None else scores[i],
-                    "reward_wei": str(record.rewards.get(wid, 0)),
-                    "slashed_wei": str(slashes.get(wid, 0)),
-                    "eliminated": wid in record.eliminated,
-                }
-                for i, wid in enumerate(record.worker_ids)
-            ],
-        }
+        for slash in self._ledger.slashes_by_tx.get(history.close_tx or "", []):
+            slashes[slash.id] += slash.amount
+        scores = history.scores if history.status == RoundStatus.CLOSED else None
+        return RoundSummary(
+            id=opened.round_id,
+            status=history.status,
+            opened_at=history.opened_at,
+            block=opened.block_number,
+            open_tx=opened.tx_hash,
+            close_tx=history.close_tx,
+            seats=tuple(
+                RoundSeat(
+                    worker_id=wid,
+                    score=None if scores is None else scores[i],
+                    reward_wei=history.rewards.get(wid, 0),
+                    slashed_wei=slashes.get(wid, 0),
+                    eliminated=wid in history.eliminated,
+                )
+                for i, wid in enumerate(opened.worker_ids)
+            ),
+        )
 
 
-def population(count: int, total: int, squares: int, min_population: int) -> dict[str, Any]:
-    """Mean, standard deviation and 3σ cutoff of the active scored workers' usefulness, in
-    points, from the registry's running sums (kept in hundredths of a point)."""
-    if count == 0:
-        return {"count": 0, "mean": None, "sd": None, "cutoff": None, "rule_active": False}
-    mean = total / count
-    variance = max(squares / count - mean * mean, 0.0)
-    sd = math.sqrt(variance)
-    return {
-        "count": count,
-        "mean": round(mean / 100, 4),
-        "sd": round(sd / 100, 4),
-        "cutoff": round((mean - 3 * sd) / 100, 4),
-        "rule_active": count >= min_population,
-    }
-
-
-__all__ = ["ChainView", "population"]
+__all__ = ["ChainView"]

@@ -34,10 +34,10 @@ from eth_utils.address import is_address
 
 from protocol import __version__
 from protocol.artifacts import load_artifact
-from protocol.chain.contracts import PERMIT_TTL_S, MemJitContracts
-from protocol.chain.transactions import call
+from protocol.chain import MemJitContracts
+from protocol.chain.token import PERMIT_TTL_S
 from protocol.cid import parse_cid
-from protocol.engine.tasks import TASKS
+from protocol.engine.capabilities import CAPABILITIES
 from protocol.errors import (
     BadCid,
     ChainError,
@@ -79,7 +79,7 @@ class WebState:
         if self._config is None:
             mj = self.mj
             chain = mj.chain
-            swt = mj.swt.functions
+            token = mj.token.metadata()
             self._config = {
                 "version": __version__,
                 "chain": {
@@ -96,11 +96,11 @@ class WebState:
                 },
                 "abis": {name: load_artifact(name).abi for name in CONTRACTS},
                 "token": {
-                    "name": str(call(chain, swt.name())),
-                    "symbol": str(call(chain, swt.symbol())),
-                    "decimals": int(call(chain, swt.decimals())),
+                    "name": token.name,
+                    "symbol": token.symbol,
+                    "decimals": token.decimals,
                 },
-                "capabilities": sorted(TASKS),
+                "capabilities": sorted(CAPABILITIES),
                 "permit_ttl_s": PERMIT_TTL_S,
             }
         return self._config
@@ -110,7 +110,7 @@ class WebState:
             raise ApiError(
                 HTTPStatus.BAD_REQUEST, f"{address!r} is not an Ethereum address", "BadAddress"
             )
-        return self.view.account(address)
+        return self.view.account(address).to_json()
 
     def module(self, cid: str) -> dict[str, Any]:
         """Checks that the store holds a worker module at ``cid`` (fetched, verified against
@@ -156,7 +156,7 @@ class WebHandler(JsonHandler):
             elif path == "/api/config":
                 self.send_json(HTTPStatus.OK, state.config())
             elif path == "/api/dashboard":
-                self.send_json(HTTPStatus.OK, state.view.dashboard())
+                self.send_json(HTTPStatus.OK, state.view.dashboard().to_json())
             elif path.startswith("/api/account/"):
                 self.send_json(HTTPStatus.OK, state.account(path.removeprefix("/api/account/")))
             elif path.startswith("/api/modules/"):

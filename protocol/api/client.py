@@ -1,4 +1,4 @@
-"""Talking to a running node's HTTP API (see http_api.py)."""
+"""Talking to a running node's HTTP API (see server.py)."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ import urllib.error
 import urllib.request
 from typing import Any
 
+from protocol.engine.results import ServedRequest
 from protocol.errors import EngineError, MemJitError, rebuild
 
 #: A round is a proof and two transactions, and requests queue behind each other.
@@ -17,7 +18,7 @@ QUERY_TIMEOUT_S = 120.0
 
 def request_from_node(
     url: str, capability: str, data: bytes, timeout_s: float = REQUEST_TIMEOUT_S
-) -> dict[str, Any]:
+) -> ServedRequest:
     """POST a request to the node at ``url``; its result and receipt, or the node's error
     raised as the same MemJit error class (one line, with the node's message)."""
     req = urllib.request.Request(
@@ -26,7 +27,13 @@ def request_from_node(
         method="POST",
         headers={"Content-Type": "application/octet-stream"},
     )
-    return _exchange(url, req, timeout_s)
+    answer = _exchange(url, req, timeout_s)
+    try:
+        return ServedRequest.from_json(answer)
+    except EngineError as exc:
+        raise EngineError(
+            f"node at {url} answered something that is not a MemJit result: {exc}"
+        ) from None
 
 
 def get_from_node(url: str, path: str, timeout_s: float = QUERY_TIMEOUT_S) -> dict[str, Any]:

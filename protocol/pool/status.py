@@ -5,9 +5,9 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass
 from typing import Any
 
+from protocol.pool.app import pool_app, safe_url
+from protocol.pool.executor import OUTAGE, reach_broker, unreachable
 from protocol.settings import Settings
-from protocol.tasks.app import pool_app, safe_url
-from protocol.tasks.pool import OUTAGE, reach_broker, unreachable
 
 
 @dataclass(frozen=True)

@@ -20,10 +20,11 @@ from kombu.exceptions import OperationalError
 from redis.exceptions import RedisError
 
 from protocol.errors import PoolError, PoolUnavailable
+from protocol.pool.app import QUEUE, TASK_NAME, pool_app, safe_url
+from protocol.pool.codec import encode_bytes, execution_from_wire, limits_to_wire
+from protocol.runtime import Execution
 from protocol.sandbox import Limits
 from protocol.settings import Settings
-from protocol.tasks.app import QUEUE, TASK_NAME, pool_app, safe_url
-from protocol.tasks.execution import Execution, encode_bytes, limits_to_wire
 
 log = logging.getLogger(__name__)
 
@@ -110,7 +111,7 @@ class PoolExecutor:
                 ) from None
             if isinstance(value, BaseException):  # the task failed: our code, or lost processes
                 raise PoolError(f"the pool failed to run {cid}: {type(value).__name__}: {value}")
-            execution = Execution.from_wire(value)
+            execution = execution_from_wire(value)
             if execution.cid != cid:
                 raise PoolError(f"the pool answered for {execution.cid} when asked for {cid}")
             executions.append(execution)

@@ -3,7 +3,7 @@
 * ``.wat`` — WebAssembly text, always (wasmtime's own parser);
 * ``.c`` — C, where Debian's clang + lld for wasm32 are installed (``clang``, ``lld``,
   ``libclang-rt-14-dev-wasm32``; ``wasi-libc`` adds a libc with ``malloc``);
-* ``.json`` — trained dense-network weights (:mod:`protocol.workers.dense`);
+* ``.json`` — trained dense-network weights (:mod:`protocol.toolchain.dense`);
 * ``.wasm`` — already built; passed through.
 
 The C source defines the ABI's ``alloc`` and ``run`` (docs/worker-abi.md); the build exports
@@ -23,7 +23,7 @@ from typing import Literal
 import wasmtime
 
 from protocol.errors import BuildError
-from protocol.workers.dense import build_dense_worker, model_from_json
+from protocol.toolchain.dense import build_dense_worker, model_from_json
 
 SourceKind = Literal["wasm", "wat", "c", "dense"]
 

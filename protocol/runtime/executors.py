@@ -1,8 +1,8 @@
 """Where a round's workers run: the :class:`Executor` the engine hands its batch to.
 
 :class:`LocalExecutor` runs them one after another in this process; the pool's executor
-(:mod:`protocol.tasks.pool`) spreads them over Celery workers. Both take the same
-:func:`~protocol.tasks.execution.execute` path, so they give the same outputs and fuel.
+(:mod:`protocol.pool.executor`) spreads them over Celery workers. Both take the same
+:meth:`~protocol.runtime.WorkerRuntime.execute` path, so they give the same outputs and fuel.
 """
 
 from __future__ import annotations
@@ -10,8 +10,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Protocol
 
-from protocol.runtime import WorkerRuntime
-from protocol.tasks.execution import Execution, execute
+from protocol.runtime.worker_runtime import Execution, WorkerRuntime
 
 
 class Executor(Protocol):
@@ -44,7 +43,7 @@ class LocalExecutor:
 
     def execute_all(self, cids: Sequence[str], data: bytes) -> list[Execution]:
         limits = self.runtime.vm.limits
-        return [execute(self.runtime, cid, data, limits) for cid in cids]
+        return [self.runtime.execute(cid, data, limits) for cid in cids]
 
     def close(self) -> None:
         return None

@@ -14,12 +14,11 @@ import re
 import shutil
 import subprocess
 import threading
-import time
 from dataclasses import dataclass
 from pathlib import Path
 
 from protocol.errors import ConfigError, StoreUnavailable
-from protocol.processes import search_folders, terminate
+from protocol.processes import ChildProcess, search_folders
 
 READY_TIMEOUT_S = 60.0
 _LISTENING = re.compile(r"HTTP API listening on (\S+)")
@@ -46,17 +45,16 @@ def find_launcher() -> Path:
     raise ConfigError("js-ipfs not found: run `npm install` in the repository")
 
 
-@dataclass
-class IpfsNode:
+@dataclass(kw_only=True)
+class IpfsNode(ChildProcess):
     """A running js-ipfs node started by us."""
 
-    process: subprocess.Popen[str]
     repo: Path
-    #: The RPC API's multiaddr, e.g. ``/ip4/127.0.0.1/tcp/40123/http``.
-    api: str
+    #: The RPC API's multiaddr, e.g. ``/ip4/127.0.0.1/tcp/40123/http`` (once ready).
+    api: str = ""
 
-    def stop(self) -> None:
-        terminate(self.process)
+    kind = "js-ipfs"
+    start_error = StoreUnavailable
 
 
 def start_jsipfs(repo: Path, timeout_s: float = READY_TIMEOUT_S) -> IpfsNode:
@@ -100,12 +98,11 @@ def start_jsipfs(repo: Path, timeout_s: float = READY_TIMEOUT_S) -> IpfsNode:
         ready.set()  # the process ended
 
     threading.Thread(target=watch, name="jsipfs-output", daemon=True).start()
-    started = time.monotonic()
-    if not ready.wait(timeout_s) or process.poll() is not None or not api:
-        process.kill()
-        process.wait()
-        tail = " | ".join(output[-3:]) or "no output"
-        raise StoreUnavailable(
-            f"js-ipfs did not start in {time.monotonic() - started:.0f} s: {tail}"
-        )
-    return IpfsNode(process, repo, api[0])
+    ipfs = IpfsNode(process, repo=repo)
+    ipfs.wait_ready(
+        lambda: ready.is_set() and bool(api) and process.poll() is None,
+        timeout_s,
+        said=lambda: " | ".join(output[-3:]) or "no output",
+    )
+    ipfs.api = api[0]
+    return ipfs

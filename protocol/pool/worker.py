@@ -20,10 +20,10 @@ from celery.exceptions import SecurityWarning
 from celery.signals import worker_process_init, worker_process_shutdown, worker_ready
 
 from protocol.errors import PoolError
+from protocol.pool.app import TASK_NAME, WORKER_LOST_RETRIES, pool_app, safe_url
+from protocol.pool.codec import decode_bytes, execution_to_wire, limits_from_wire
 from protocol.runtime import WorkerRuntime
 from protocol.settings import Settings
-from protocol.tasks.app import TASK_NAME, WORKER_LOST_RETRIES, pool_app, safe_url
-from protocol.tasks.execution import decode_bytes, execute, limits_from_wire
 
 log = logging.getLogger(__name__)
 
@@ -70,8 +70,8 @@ def worker_app(settings: Settings) -> Celery:
                 f"the round's {run_limits.deadline_s:g} s deadline: start it with "
                 f"MEMJIT_POOL_REDELIVER_S above {run_limits.deadline_s:g}"
             )
-        execution = execute(runtime.get(), cid, decode_bytes(data), run_limits)
-        wire = execution.to_wire()
+        execution = runtime.get().execute(cid, decode_bytes(data), run_limits)
+        wire = execution_to_wire(execution)
         wire["host"] = str(task.request.hostname or "pool")
         return wire
 

@@ -35,8 +35,8 @@ from http.server import ThreadingHTTPServer
 from typing import TYPE_CHECKING, Any
 
 from protocol import __version__
-from protocol.engine import JITEngine
-from protocol.engine.tasks import TASKS, split_items, task_for
+from protocol.engine import JITEngine, ServedRequest
+from protocol.engine.capabilities import CAPABILITIES, capability_for, split_items
 from protocol.errors import (
     ChainError,
     MemJitError,
@@ -65,7 +65,7 @@ class NodeState:
     capabilities served here, and the swarm (when the node is in one)."""
 
     engine: JITEngine
-    capabilities: tuple[str, ...] = tuple(TASKS)
+    capabilities: tuple[str, ...] = tuple(CAPABILITIES)
     swarm: SwarmService | None = None
     lock: threading.Lock = field(default_factory=threading.Lock)
     started: float = field(default_factory=time.monotonic)
@@ -88,10 +88,10 @@ class NodeState:
             "status": "ok",
             "version": __version__,
             "chain_id": mj.chain.chain_id,
-            "oracle": mj.oracle.address,
+            "oracle": mj.rounds.address,
             "operator": self.engine.operator.address,
             "capabilities": {
-                name: {"item_size": TASKS[name].item_size} for name in self.capabilities
+                name: {"item_size": CAPABILITIES[name].item_size} for name in self.capabilities
             },
             "swarm": swarm,
             "runs_on": self.engine.executor.where,
@@ -102,7 +102,7 @@ class NodeState:
             "uptime_s": round(time.monotonic() - self.started, 1),
         }
 
-    def serve(self, capability: str, data: bytes) -> dict[str, Any]:
+    def serve(self, capability: str, data: bytes) -> ServedRequest:
         """Serve a request here when the node has the capability, else on a peer."""
         if capability in self.capabilities:
             return self.serve_local(capability, data)
@@ -110,13 +110,13 @@ class NodeState:
             raise NoEligibleWorkers(
                 f"this node does not serve {capability!r} and is in no swarm (--bootstrap)"
             )
-        split_items(task_for(capability), data)  # a malformed request never leaves the node
+        split_items(capability_for(capability), data)  # a malformed request never leaves the node
         result, peer = self.swarm.execute(capability, data)
         self.routed += 1
         log.info("request for %s served by %s", capability, peer)
-        return {**result, "node": peer}
+        return ServedRequest(result, peer)
 
-    def serve_local(self, capability: str, data: bytes) -> dict[str, Any]:
+    def serve_local(self, capability: str, data: bytes) -> ServedRequest:
         """One round here (for this node's HTTP clients and for peers)."""
         with self.lock:
             try:
@@ -129,8 +129,7 @@ class NodeState:
                 raise
             self.rounds_served += 1
         log.info("round %d served %s", result.round_id, capability)
-        node = None if self.swarm is None else self.swarm.peer_id
-        return {**result.to_json(), "node": node}
+        return ServedRequest(result, None if self.swarm is None else self.swarm.peer_id)
 
 
 def status_for(exc: MemJitError) -> HTTPStatus:
@@ -154,10 +153,12 @@ class NodeHandler(JsonHandler):
             if path == "/v1/health":
                 self.send_json(HTTPStatus.OK, state.health())
             elif path == "/v1/swarm/peers":
-                self.send_json(HTTPStatus.OK, {"peers": self._swarm().peers()})
+                peers = self._swarm().peers()
+                self.send_json(HTTPStatus.OK, {"peers": [p.to_json() for p in peers]})
             elif path.startswith(PROVIDERS_PATH):
                 capability = path[len(PROVIDERS_PATH) :]
-                self.send_json(HTTPStatus.OK, {"providers": self._swarm().find(capability)})
+                found = self._swarm().find(capability)
+                self.send_json(HTTPStatus.OK, {"providers": [p.to_json() for p in found]})
             else:
                 raise ApiError(HTTPStatus.NOT_FOUND, f"no such path {self.path}", "NotFound")
         except ApiError as exc:
@@ -177,7 +178,7 @@ class NodeHandler(JsonHandler):
         try:
             capability = self._capability()
             data = self._body()
-            self.send_json(HTTPStatus.OK, self._serve(capability, data))
+            self.send_json(HTTPStatus.OK, self._serve(capability, data).to_json())
         except ApiError as exc:
             self.send_api_error(exc)
 
@@ -186,7 +187,7 @@ class NodeHandler(JsonHandler):
             raise ApiError(HTTPStatus.NOT_FOUND, f"no such path {self.path}", "NotFound")
         capability = self.path[len(REQUESTS_PATH) :].rstrip("/")
         try:
-            task_for(capability)
+            capability_for(capability)
         except UnknownCapability as exc:
             raise ApiError(HTTPStatus.NOT_FOUND, str(exc), type(exc).__name__) from None
         return capability
@@ -207,7 +208,7 @@ class NodeHandler(JsonHandler):
             )
         return self.rfile.read(size)
 
-    def _serve(self, capability: str, data: bytes) -> dict[str, Any]:
+    def _serve(self, capability: str, data: bytes) -> ServedRequest:
         try:
             return self.server.state.serve(capability, data)
         except MemJitError as exc:

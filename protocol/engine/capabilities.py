@@ -15,31 +15,33 @@ from protocol.errors import UnknownCapability
 
 
 @dataclass(frozen=True)
-class Task:
-    capability: str
+class Capability:
+    name: str
     #: Bytes of one input item.
     item_size: int
     #: The labelled pool canaries are drawn from.
     load_pool: Callable[[], LabelledSet]
 
 
-TASKS: dict[str, Task] = {
-    DIGITS_TASK: Task(DIGITS_TASK, DIGITS_PIXELS, load_digits_test),
+#: The capabilities this node knows, by name.
+CAPABILITIES: dict[str, Capability] = {
+    DIGITS_TASK: Capability(DIGITS_TASK, DIGITS_PIXELS, load_digits_test),
 }
 
 
-def task_for(capability: str) -> Task:
+def capability_for(name: str) -> Capability:
     try:
-        return TASKS[capability]
+        return CAPABILITIES[name]
     except KeyError:
-        known = ", ".join(sorted(TASKS))
-        raise UnknownCapability(f"unknown capability {capability!r} (known: {known})") from None
+        known = ", ".join(sorted(CAPABILITIES))
+        raise UnknownCapability(f"unknown capability {name!r} (known: {known})") from None
 
 
-def split_items(task: Task, data: bytes) -> list[bytes]:
+def split_items(capability: Capability, data: bytes) -> list[bytes]:
     """A request's input bytes as items; the length must be a whole number of items."""
-    if not data or len(data) % task.item_size:
+    size = capability.item_size
+    if not data or len(data) % size:
         raise UnknownCapability(
-            f"{task.capability} items are {task.item_size} bytes; got {len(data)} bytes of input"
+            f"{capability.name} items are {size} bytes; got {len(data)} bytes of input"
         )
-    return [data[i : i + task.item_size] for i in range(0, len(data), task.item_size)]
+    return [data[i : i + size] for i in range(0, len(data), size)]

@@ -1,0 +1,198 @@
+"""The UtilityOracle: rounds opened over workers, closed once with a proof, or abandoned."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from eth_typing import ChecksumAddress
+from web3 import Web3
+
+from protocol.artifacts import load_artifact
+from protocol.chain.connection import Chain
+from protocol.chain.events import (
+    EventLog,
+    RewardMinted,
+    RoundOpened,
+    WorkerEliminated,
+    WorkerSlashed,
+    of_type,
+)
+from protocol.chain.signers import Signer
+from protocol.chain.transactions import TxResult, call, transact
+from protocol.chain.types import (
+    OracleParams,
+    RoundCommitments,
+    RoundInfo,
+    RoundStatus,
+    round_fingerprint,
+)
+from protocol.errors import ChainError
+
+#: closeRound verifies a proof; estimating its gas re-runs the pairing (slow in-process), so
+#: closes carry this limit instead.
+CLOSE_GAS = 3_000_000
+#: How many of the latest rounds :meth:`Rounds.find` searches.
+FIND_DEPTH = 64
+
+#: A Groth16 proof as ``closeRound`` takes it: ``(a, b, c)``, B's coordinates as (c1, c0).
+ProofCalldata = tuple[Sequence[int], Sequence[Sequence[int]], Sequence[int]]
+
+
+@dataclass(frozen=True)
+class OpenedRound:
+    round_id: int
+    deadline: int
+    tx: TxResult
+
+
+@dataclass(frozen=True)
+class Settlement:
+    """What a close paid and took, per worker id, read from its receipt's events."""
+
+    rewards: Mapping[bytes, int]
+    slashed: Mapping[bytes, int]
+    terminated: frozenset[bytes]
+
+
+@dataclass(frozen=True)
+class ClosedRound:
+    tx: TxResult
+    settlement: Settlement
+
+
+class Rounds:
+    """The UtilityOracle contract of a deployment."""
+
+    def __init__(self, chain: Chain, address: ChecksumAddress, event_log: EventLog) -> None:
+        self.chain = chain
+        self.address = address
+        self.event_log = event_log
+        self._oracle = chain.w3.eth.contract(
+            address=address, abi=load_artifact("UtilityOracle").abi
+        )
+
+    # -- a round's life ------------------------------------------------------------------
+
+    def open(
+        self,
+        signer: Signer,
+        worker_ids: Sequence[bytes],
+        request_commitment: int,
+        evaluation_commitment: int,
+    ) -> OpenedRound:
+        """Opens a round over ``worker_ids`` (an operator only)."""
+        fn = self._oracle.functions.openRound(
+            list(worker_ids), request_commitment, evaluation_commitment
+        )
+        tx = transact(self.chain, signer, fn)
+        opened = of_type(self.event_log.decode_receipt(tx.receipt), RoundOpened)
+        if len(opened) != 1:
+            raise ChainError(f"openRound {tx.tx_hash} emitted {len(opened)} RoundOpened events")
+        return OpenedRound(opened[0].round_id, opened[0].deadline, tx)
+
+    def close(
+        self,
+        signer: Signer,
+        round_id: int,
+        worker_ids: Sequence[bytes],
+        commitments: RoundCommitments,
+        scores: Sequence[int],
+        proof: ProofCalldata,
+        gas: int | None = CLOSE_GAS,
+    ) -> ClosedRound:
+        """Closes ``round_id`` with the workers' scores and a proof of them (an operator
+        only, once); returns what the close paid and slashed. ``gas`` None estimates it."""
+        fn = self._oracle.functions.closeRound(
+            round_id, list(worker_ids), commitments.as_tuple(), list(scores), proof
+        )
+        tx = transact(self.chain, signer, fn, gas=gas)
+        return ClosedRound(tx, self.settlement(tx))
+
+    def settlement(self, tx: TxResult) -> Settlement:
+        """The rewards, slashes and terminations a close transaction made."""
+        events = self.event_log.decode_receipt(tx.receipt)
+        rewards: dict[bytes, int] = {}
+        for reward in of_type(events, RewardMinted):
+            rewards[reward.worker_id] = rewards.get(reward.worker_id, 0) + reward.amount
+        slashed: dict[bytes, int] = {}
+        for slash in of_type(events, WorkerSlashed):
+            slashed[slash.id] = slashed.get(slash.id, 0) + slash.amount
+        terminated = frozenset(e.worker_id for e in of_type(events, WorkerEliminated))
+        return Settlement(rewards, slashed, terminated)
+
+    def abandon(self, signer: Signer, round_id: int) -> TxResult:
+        """Abandons an open round: nothing paid, nothing slashed (an operator at any time,
+        anyone once the round has expired)."""
+        return transact(self.chain, signer, self._oracle.functions.abandonRound(round_id))
+
+    # -- reads ---------------------------------------------------------------------------
+
+    def get(self, round_id: int) -> RoundInfo:
+        raw: Any = call(self.chain, self._oracle.functions.round(round_id))
+        return RoundInfo(
+            id=round_id,
+            status=RoundStatus(raw[0]),
+            opened_at=int(raw[1]),
+            deadline=int(raw[2]),
+            worker_count=int(raw[3]),
+            fingerprint=bytes(raw[4]),
+        )
+
+    def last_id(self) -> int:
+        """The id of the latest round (0 before the first)."""
+        return int(call(self.chain, self._oracle.functions.lastRoundId()))
+
+    def find(
+        self, worker_ids: Sequence[bytes], request_commitment: int, evaluation_commitment: int
+    ) -> int | None:
+        """The round among the latest :data:`FIND_DEPTH` opened over these workers and
+        commitments, if any (unique when the evaluation commitment is salted per round)."""
+        wanted = round_fingerprint(worker_ids, request_commitment, evaluation_commitment)
+        last = self.last_id()
+        for round_id in range(last, max(0, last - FIND_DEPTH), -1):
+            if self.get(round_id).fingerprint == wanted:
+                return round_id
+        return None
+
+    def fingerprint(
+        self, worker_ids: Sequence[bytes], request_commitment: int, evaluation_commitment: int
+    ) -> bytes:
+        """The fingerprint the contract computes for a round (its own pure function)."""
+        fn = self._oracle.functions.fingerprint(
+            list(worker_ids), request_commitment, evaluation_commitment
+        )
+        return bytes(call(self.chain, fn))
+
+    def public_signals(
+        self, round_id: int, commitments: RoundCommitments, scores: Sequence[int]
+    ) -> list[int]:
+        """The public signals a proof closing ``round_id`` with ``scores`` must carry."""
+        fn = self._oracle.functions.publicSignals(round_id, commitments.as_tuple(), list(scores))
+        return [int(s) for s in call(self.chain, fn)]
+
+    def reward_for(self, score: int, seconds_since_last_use: int) -> int:
+        """What the contract pays a worker with ``score`` after this long idle."""
+        fn = self._oracle.functions.rewardFor(score, seconds_since_last_use)
+        return int(call(self.chain, fn))
+
+    def params(self) -> OracleParams:
+        return OracleParams.from_tuple(call(self.chain, self._oracle.functions.params()))
+
+    # -- the admin's ---------------------------------------------------------------------
+
+    def set_params(self, signer: Signer, params: OracleParams) -> TxResult:
+        return transact(self.chain, signer, self._oracle.functions.setParams(params.as_tuple()))
+
+    def is_operator(self, account: str) -> bool:
+        fns = self._oracle.functions
+        role = call(self.chain, fns.OPERATOR_ROLE())
+        return bool(call(self.chain, fns.hasRole(role, Web3.to_checksum_address(account))))
+
+    def set_operator(self, signer: Signer, account: str, allowed: bool) -> TxResult:
+        """Grants (``allowed``) or revokes the operator role of ``account``; the admin only."""
+        fns = self._oracle.functions
+        role = call(self.chain, fns.OPERATOR_ROLE())
+        change = fns.grantRole if allowed else fns.revokeRole
+        return transact(self.chain, signer, change(role, Web3.to_checksum_address(account)))
