@@ -319,6 +319,28 @@ def test_committed_page_bundle_is_current():
     assert stamped.group(1) == sources_hash(), "the bundle is stale: run npm run build:web"
 
 
+ABIS = "web/src/abis.ts"
+
+
+def abis_hash() -> str:
+    """The hash web/abis.mjs stamps into web/src/abis.ts: sha256 of the canonical JSON of the
+    three contracts' ABIs, as their artifacts hold them."""
+    abis = {
+        name: json.loads((ROOT / "protocol" / "artifacts" / f"{name}.json").read_bytes())["abi"]
+        for name in ("SWT", "WorkerRegistry", "UtilityOracle")
+    }
+    canonical = json.dumps(abis, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+def test_committed_page_abis_are_current():
+    """web/src/abis.ts records a hash of the artifacts' ABIs it was generated from; no Node
+    needed."""
+    stamped = re.search(r"^// abis-sha256: ([0-9a-f]{64})$", (ROOT / ABIS).read_text("utf-8"), re.M)
+    assert stamped is not None, f"{ABIS} has no abis-sha256 line"
+    assert stamped.group(1) == abis_hash(), f"{ABIS} is stale: run npm run build:web"
+
+
 @pytest.mark.node
 def test_page_bundle_rebuilds_byte_for_byte():
     if shutil.which("node") is None or not (ROOT / "node_modules" / "esbuild").exists():
