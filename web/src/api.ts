@@ -1,7 +1,7 @@
 // The JSON API of `memjit web`: its types, and the requests the page makes.
 // Amounts are decimal strings of wei; ids are 0x + 64 hex; addresses are checksummed.
 
-import type { Abi, Address, Hex } from "viem";
+import type { Address, Hex } from "viem";
 
 export interface ChainConfig {
   id: number;
@@ -22,7 +22,6 @@ export interface Config {
   version: string;
   chain: ChainConfig;
   contracts: ContractAddresses;
-  abis: { SWT: Abi; WorkerRegistry: Abi; UtilityOracle: Abi };
   token: { name: string; symbol: string; decimals: number };
   capabilities: string[];
   permit_ttl_s: number;

@@ -1,6 +1,13 @@
 // Turning wallet, RPC and contract errors into one plain sentence for the user.
 
-import { type Abi, BaseError, ContractFunctionRevertedError, decodeErrorResult, isHex } from "viem";
+import {
+  type Abi,
+  BaseError,
+  ContractFunctionRevertedError,
+  type Hex,
+  decodeErrorResult,
+  isHex,
+} from "viem";
 import { ApiError } from "./api";
 
 /** An `error` entry of an ABI. */
@@ -83,9 +90,9 @@ export function formatErrorCall(name: string, args: readonly unknown[] | undefin
   return `${name}(${(args ?? []).map(formatArgument).join(", ")})`;
 }
 
-function decodeRaw(data: string, errors: AbiError[]): string {
+function decodeRaw(data: Hex, errors: AbiError[]): string {
   try {
-    const decoded = decodeErrorResult({ abi: errors, data: data as `0x${string}` });
+    const decoded = decodeErrorResult({ abi: errors, data });
     return formatErrorCall(decoded.errorName, decoded.args);
   } catch {
     return `an unknown error ${data.slice(0, 10)}`;

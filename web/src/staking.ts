@@ -2,7 +2,6 @@
 // the flow with a message before anything is signed or sent.
 
 import {
-  type Abi,
   type Address,
   type EIP1193Provider,
   type Hex,
@@ -19,9 +18,10 @@ import {
   waitForTransactionReceipt,
   writeContract,
 } from "viem/actions";
+import { swtAbi, utilityOracleAbi, workerRegistryAbi } from "./abis";
 import type { MessageKind } from "./account";
 import { ApiError, type Config, type Dashboard, fetchModule } from "./api";
-import { type AbiError, errorEntries, isUserRejection, revertReason, stop } from "./errors";
+import { errorEntries, isUserRejection, revertReason, stop } from "./errors";
 import { formatSwt, formatSwtExact, formatTime, parseSwt, shortHash } from "./format";
 import { type WalletClient, readChainId, walletClient, wrongChainMessage } from "./wallet";
 
@@ -38,12 +38,20 @@ export interface StakingContext {
   onWrongChain: (walletChainId: number) => void;
 }
 
-/** The fields of the registry's Worker struct a flow reads. */
-interface WorkerRecord {
-  owner: Address;
-  status: number;
-  stake: bigint;
-  unbondsAt: number | bigint;
+/** Every error the deployment's contracts can raise, each signature once. */
+const CONTRACT_ERRORS = errorEntries(workerRegistryAbi, swtAbi, utilityOracleAbi);
+
+/**
+ * The registry's ABI plus the errors of the token and oracle, which can surface through it
+ * (a failed permit or transfer reverts with the token's error).
+ */
+const REGISTRY_ABI = [...workerRegistryAbi, ...CONTRACT_ERRORS] as const;
+
+/** What every simulated registry call names: the registry, its ABI and the account. */
+interface RegistryCall {
+  address: Address;
+  abi: typeof REGISTRY_ABI;
+  account: Address;
 }
 
 const STATUS_NONE = 0;
@@ -71,21 +79,12 @@ class Session {
   readonly client: WalletClient;
   readonly registry: Address;
   readonly token: Address;
-  readonly registryAbi: Abi;
-  readonly tokenAbi: Abi;
-  readonly errors: AbiError[];
 
   constructor(ctx: StakingContext) {
     this.ctx = ctx;
     this.client = walletClient(ctx.provider, ctx.config, ctx.account);
     this.registry = ctx.config.contracts.WorkerRegistry;
     this.token = ctx.config.contracts.SWT;
-    const { abis } = ctx.config;
-    this.errors = errorEntries(abis.WorkerRegistry, abis.SWT, abis.UtilityOracle);
-    // The registry's ABI plus the errors of the token and oracle, which can surface
-    // through it (a failed permit or transfer reverts with the token's error).
-    this.registryAbi = [...abis.WorkerRegistry, ...this.errors];
-    this.tokenAbi = abis.SWT;
   }
 
   /** Refuses unless the wallet is on the deployment's chain right now. */
@@ -98,14 +97,13 @@ class Session {
     }
   }
 
-  async balance(): Promise<bigint> {
-    const value = await readContract(this.client, {
+  balance() {
+    return readContract(this.client, {
       address: this.token,
-      abi: this.tokenAbi,
+      abi: swtAbi,
       functionName: "balanceOf",
       args: [this.ctx.account],
     });
-    return value as bigint;
   }
 
   async requireBalance(amount: bigint, what: string): Promise<void> {
@@ -116,34 +114,32 @@ class Session {
     }
   }
 
-  async worker(id: Hex): Promise<WorkerRecord> {
-    const value = await readContract(this.client, {
+  worker(id: Hex) {
+    return readContract(this.client, {
       address: this.registry,
-      abi: this.registryAbi,
+      abi: REGISTRY_ABI,
       functionName: "worker",
       args: [id],
     });
-    return value as WorkerRecord;
   }
 
-  async workerId(cid: string): Promise<Hex> {
-    const value = await readContract(this.client, {
+  workerId(cid: string) {
+    return readContract(this.client, {
       address: this.registry,
-      abi: this.registryAbi,
+      abi: REGISTRY_ABI,
       functionName: "workerId",
       args: [this.ctx.account, cid],
     });
-    return value as Hex;
   }
 
   /** Signs an EIP-2612 permit letting the registry take `value` SWT. */
   async signPermit(value: bigint): Promise<Permit> {
-    const nonce = (await readContract(this.client, {
+    const nonce = await readContract(this.client, {
       address: this.token,
-      abi: this.tokenAbi,
+      abi: swtAbi,
       functionName: "nonces",
       args: [this.ctx.account],
-    })) as bigint;
+    });
     const block = await getBlock(this.client, { blockTag: "latest" });
     const now = BigInt(Math.floor(Date.now() / 1000));
     const start = block.timestamp > now ? block.timestamp : now;
@@ -172,33 +168,40 @@ class Session {
     return { deadline, ...splitSignature(signature) };
   }
 
-  /** Simulates a registry call; a revert stops the flow with the decoded contract error. */
-  async simulate(functionName: string, args: readonly unknown[]) {
+  /**
+   * Simulates a registry call (`simulation` makes it, given the session's client and what
+   * the call names); a revert stops the flow with the decoded contract error.
+   */
+  async simulate<T>(
+    simulation: (client: WalletClient, registry: RegistryCall) => Promise<T>,
+  ): Promise<T> {
+    const registry: RegistryCall = {
+      address: this.registry,
+      abi: REGISTRY_ABI,
+      account: this.ctx.account,
+    };
     try {
-      return await simulateContract(this.client, {
-        address: this.registry,
-        abi: this.registryAbi,
-        functionName,
-        args,
-        account: this.ctx.account,
-      });
+      return await simulation(this.client, registry);
     } catch (error) {
-      const reason = revertReason(error, this.errors);
+      const reason = revertReason(error, CONTRACT_ERRORS);
       if (reason !== null) stop(`The WorkerRegistry refused: ${reason}`);
       throw error;
     }
   }
 
-  /** Sends a simulated call and waits until it is mined; stops unless it succeeded. */
-  async send(request: Awaited<ReturnType<Session["simulate"]>>["request"]): Promise<Hex> {
+  /**
+   * Has the wallet send a simulated call (`write` sends it, given the session's client) and
+   * waits until it is mined; stops unless it succeeded.
+   */
+  async send(write: (client: WalletClient) => Promise<Hex>): Promise<Hex> {
     await this.requireChain();
     this.ctx.say("Confirm the transaction in your wallet…");
     let hash: Hex;
     try {
-      hash = await writeContract(this.client, request);
+      hash = await write(this.client);
     } catch (error) {
       if (isUserRejection(error)) stop("You rejected the transaction; nothing was sent.");
-      const reason = revertReason(error, this.errors);
+      const reason = revertReason(error, CONTRACT_ERRORS);
       if (reason !== null) stop(`The WorkerRegistry refused: ${reason}`);
       throw error;
     }
@@ -267,21 +270,27 @@ export async function registerWorker(
 
   const id = await session.workerId(cid);
   const existing = await session.worker(id);
-  if (Number(existing.status) !== STATUS_NONE) {
+  if (existing.status !== STATUS_NONE) {
     stop(`You already registered this CID as worker ${shortHash(id)}.`);
   }
 
   const permit = await session.signPermit(stake);
-  const { request } = await session.simulate("registerWithPermit", [
-    cid,
-    stake,
-    capabilityBytes32(capability),
-    permit.deadline,
-    permit.v,
-    permit.r,
-    permit.s,
-  ]);
-  const hash = await session.send(request);
+  const { request } = await session.simulate((client, registry) =>
+    simulateContract(client, {
+      ...registry,
+      functionName: "registerWithPermit",
+      args: [
+        cid,
+        stake,
+        capabilityBytes32(capability),
+        permit.deadline,
+        permit.v,
+        permit.r,
+        permit.s,
+      ],
+    }),
+  );
+  const hash = await session.send((client) => writeContract(client, request));
   return `Registered worker ${shortHash(id)} with ${formatSwtExact(stake)} (tx ${shortHash(hash)}).`;
 }
 
@@ -295,15 +304,14 @@ export async function addStake(ctx: StakingContext, id: Hex, amountText: string)
   await session.requireBalance(amount, "amount");
 
   const permit = await session.signPermit(amount);
-  const { request } = await session.simulate("addStakeWithPermit", [
-    id,
-    amount,
-    permit.deadline,
-    permit.v,
-    permit.r,
-    permit.s,
-  ]);
-  await session.send(request);
+  const { request } = await session.simulate((client, registry) =>
+    simulateContract(client, {
+      ...registry,
+      functionName: "addStakeWithPermit",
+      args: [id, amount, permit.deadline, permit.v, permit.r, permit.s],
+    }),
+  );
+  await session.send((client) => writeContract(client, request));
   const worker = await session.worker(id);
   return (
     `Added ${formatSwtExact(amount)} to worker ${shortHash(id)}: ` +
@@ -315,17 +323,21 @@ export async function addStake(ctx: StakingContext, id: Hex, amountText: string)
 export async function exitWorker(ctx: StakingContext, id: Hex): Promise<string> {
   const session = new Session(ctx);
   await session.requireChain();
-  const { request } = await session.simulate("exit", [id]);
-  await session.send(request);
+  const { request } = await session.simulate((client, registry) =>
+    simulateContract(client, { ...registry, functionName: "exit", args: [id] }),
+  );
+  await session.send((client) => writeContract(client, request));
   const worker = await session.worker(id);
-  return `Worker ${shortHash(id)} is exiting; its stake unbonds at ${formatTime(Number(worker.unbondsAt))}.`;
+  return `Worker ${shortHash(id)} is exiting; its stake unbonds at ${formatTime(worker.unbondsAt)}.`;
 }
 
 /** Withdraws the unbonded stake of an exiting or terminated worker. */
 export async function withdrawStake(ctx: StakingContext, id: Hex): Promise<string> {
   const session = new Session(ctx);
   await session.requireChain();
-  const { request, result } = await session.simulate("withdraw", [id]);
-  await session.send(request);
-  return `Withdrew ${formatSwt(result as bigint)} from worker ${shortHash(id)}.`;
+  const { request, result } = await session.simulate((client, registry) =>
+    simulateContract(client, { ...registry, functionName: "withdraw", args: [id] }),
+  );
+  await session.send((client) => writeContract(client, request));
+  return `Withdrew ${formatSwt(result)} from worker ${shortHash(id)}.`;
 }
