@@ -33,13 +33,12 @@ function causeChain(error: unknown): unknown[] {
     if (chain.includes(current)) break;
     chain.push(current);
     if (typeof current !== "object") break;
-    const record = current as { cause?: unknown; data?: unknown };
+    const cause = "cause" in current ? current.cause : undefined;
+    const data = "data" in current ? current.data : undefined;
     // Some wallets nest the provider error as data.originalError.
     const nested =
-      record.data && typeof record.data === "object" && "originalError" in record.data
-        ? (record.data as { originalError?: unknown }).originalError
-        : undefined;
-    current = record.cause ?? nested;
+      data && typeof data === "object" && "originalError" in data ? data.originalError : undefined;
+    current = cause ?? nested;
   }
   return chain;
 }
@@ -47,8 +46,7 @@ function causeChain(error: unknown): unknown[] {
 /** Whether the error (or one of its causes) carries this EIP-1193 / JSON-RPC error code. */
 export function hasErrorCode(error: unknown, code: number): boolean {
   return causeChain(error).some(
-    (item) =>
-      typeof item === "object" && item !== null && (item as { code?: unknown }).code === code,
+    (item) => typeof item === "object" && item !== null && "code" in item && item.code === code,
   );
 }
 
@@ -116,8 +114,8 @@ export function revertReason(error: unknown, errors: AbiError[]): string | null 
   }
   // A wallet's own gas estimate can fail with the revert data on the JSON-RPC error.
   for (const item of causeChain(error)) {
-    if (typeof item !== "object" || item === null) continue;
-    const data = (item as { data?: unknown }).data;
+    if (typeof item !== "object" || item === null || !("data" in item)) continue;
+    const data = item.data;
     if (typeof data === "string" && isHex(data) && data.length >= 10)
       return decodeRaw(data, errors);
   }
@@ -138,7 +136,7 @@ export function describeError(error: unknown): string {
   if (error instanceof BaseError) return sentence(error.shortMessage);
   if (error instanceof Error) return sentence(error.message);
   if (error && typeof error === "object" && "message" in error) {
-    return sentence(String((error as { message: unknown }).message));
+    return sentence(String(error.message));
   }
   return sentence(String(error));
 }

@@ -1,6 +1,6 @@
 // The page: loads the deployment's config, polls the dashboard, and runs the wallet panel.
 
-import type { Address, EIP1193Provider, Hex } from "viem";
+import { type Address, type EIP1193Provider, isHex } from "viem";
 import { type MessageKind, renderWalletPanel, setMessage } from "./account";
 import {
   type Account,
@@ -336,7 +336,8 @@ async function onWorkerAction(event: Event): Promise<void> {
   const button = target.closest("button");
   const row = target.closest<HTMLTableRowElement>("tr[data-worker-id]");
   if (!button || !row || button.disabled) return;
-  const id = row.dataset.workerId as Hex;
+  const id = row.dataset.workerId;
+  if (!id || !isHex(id)) return;
   if (button.classList.contains("add-stake")) {
     const input = row.querySelector<HTMLInputElement>("input.stake-amount");
     await runFlow(

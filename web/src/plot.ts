@@ -87,8 +87,8 @@ export function renderScorePlot(dashboard: Dashboard, account: string | null): v
   const parts: SVGElement[] = [];
 
   const hasStats = population.count > 0 && population.mean !== null && population.cutoff !== null;
-  const cutoff = hasStats ? (population.cutoff as number) : null;
-  const mean = hasStats ? (population.mean as number) : null;
+  const cutoff = hasStats ? population.cutoff : null;
+  const mean = hasStats ? population.mean : null;
 
   // The zone below the cutoff, where the 3σ rule terminates workers.
   if (cutoff !== null && cutoff > 0) {

@@ -75,7 +75,7 @@ export function walletClient(
 export async function requestAccount(provider: EIP1193Provider): Promise<Address> {
   let accounts: readonly string[];
   try {
-    accounts = (await provider.request({ method: "eth_requestAccounts" })) as readonly string[];
+    accounts = await provider.request({ method: "eth_requestAccounts" });
   } catch (error) {
     if (isUserRejection(error)) stop("You rejected the connection request.");
     if (hasErrorCode(error, -32002)) {
