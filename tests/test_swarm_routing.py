@@ -5,10 +5,10 @@ engine itself runs in tests/test_swarm_network.py, as real node processes on anv
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
 
 import pytest
 
+from protocol.engine import RequestResult
 from protocol.errors import InvalidModule, NoServingPeer, RoundFailed
 from protocol.store.local import LocalStore
 from protocol.swarm.node import Backend, SwarmNode
@@ -20,7 +20,8 @@ CAPABILITY = "digits-8x8"
 
 class FakeEngine(Backend):
     """Serves a request by fetching the module it needs (from the swarm when missing) and
-    answering with its size; refuses modules that do not start like WebAssembly."""
+    answering with the items themselves, the module's size as the round id and its own peer
+    id as the only transaction; refuses modules that do not start like WebAssembly."""
 
     def __init__(self, cid: str = "", fail: Exception | None = None) -> None:
         self.node: SwarmNode | None = None
@@ -30,13 +31,15 @@ class FakeEngine(Backend):
         self.purgeable: list[str] = []
         self.evicted_cids: list[str] = []
 
-    async def execute(self, capability: str, data: bytes) -> dict[str, Any]:
+    async def execute(self, capability: str, data: bytes) -> RequestResult:
         assert self.node is not None
         if self.fail is not None:
             raise self.fail
         module = await self.node.fetch(self.cid)
         self.served += 1
-        return {"answers": list(data), "module_bytes": len(module), "by": self.node.peer_id}
+        return RequestResult(
+            capability, len(module), data, (), {"by": self.node.peer_id}, {"open": 0}
+        )
 
     async def check(self, cid: str, data: bytes) -> None:
         if not data.startswith(b"\0asm"):
@@ -83,7 +86,8 @@ def test_a_request_runs_on_a_capable_peer_with_a_module_fetched_from_a_third(tmp
             await node.announce()
         result, peer = await caller.execute(CAPABILITY, b"\x01\x02")
         assert peer in {nodes[4].peer_id, nodes[8].peer_id}
-        assert result == {"answers": [1, 2], "module_bytes": len(MODULE), "by": peer}
+        answered = (list(result.answers or b""), result.round_id, result.transactions["by"])
+        assert answered == ([1, 2], len(MODULE), peer)
         executor = next(n for n in nodes if n.peer_id == peer)
         assert executor.store.get(cid) == MODULE  # fetched from the holder, verified, kept
         assert cid in executor.shelf
@@ -110,7 +114,7 @@ def test_requests_route_around_a_dead_peer_and_a_failing_one(tmp_path: Path):
         caller.reputation.outcome(dead.peer_id, succeeded=True)
         caller.reputation.outcome(broken.peer_id, succeeded=True)
         result, peer = await caller.execute(CAPABILITY, b"\x07")
-        assert peer == good.peer_id and result["answers"] == [7]
+        assert peer == good.peer_id and list(result.answers or b"") == [7]
         assert caller.reputation.rank([dead.peer_id, broken.peer_id, good.peer_id])[0] == peer
 
     run_swarm(nodes, body)
