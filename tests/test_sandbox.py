@@ -171,3 +171,24 @@ def test_same_module_and_input_give_the_same_output_and_fuel_in_another_process(
     here = vm.run(vm.compile(build_file(model)), items)
     assert runs[0]["output_hex"] == runs[1]["output_hex"] == here.output.hex()
     assert runs[0]["fuel_used"] == runs[1]["fuel_used"] == here.fuel_used
+
+
+def _epoch_threads() -> int:
+    return sum(t.name == "memjit-epoch" and t.is_alive() for t in threading.enumerate())
+
+
+def test_the_epoch_clock_stops_on_close_and_when_a_vm_is_dropped():
+    """The clock holds its engine and its owner stops it: no tick can reach an engine that is
+    being freed (wasmtime-py frees it in __del__, before weak references are cleared)."""
+    import gc
+
+    before = _epoch_threads()
+    closed = DarwinVM()
+    dropped = DarwinVM()
+    assert _epoch_threads() == before + 2
+    closed.close()
+    assert _epoch_threads() == before + 1
+    del dropped
+    gc.collect()
+    assert _epoch_threads() == before
+    closed.close()  # idempotent

@@ -8,6 +8,7 @@ Every run gets a new ``Store`` and ``Instance``, so nothing — globals, memory,
 from __future__ import annotations
 
 import time
+import weakref
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from typing import Any
@@ -86,9 +87,11 @@ class DarwinVM:
         self.limits = limits or Limits()
         self.engine = engine or new_engine()
         self._clock = EpochClock(self.engine)
+        # A VM dropped without close() stops its clock too (and at interpreter exit).
+        self._stop_clock = weakref.finalize(self, self._clock.stop)
 
     def close(self) -> None:
-        self._clock.stop()
+        self._stop_clock()
 
     # -- modules ---------------------------------------------------------------------------
 

@@ -11,7 +11,6 @@ import hashlib
 import importlib.metadata
 import math
 import threading
-import weakref
 
 import wasmtime
 
@@ -52,13 +51,19 @@ class EpochClock:
     """A daemon thread that advances an engine's epoch every :data:`EPOCH_TICK_S`.
 
     One clock serves every store of the engine: a run's deadline is a number of ticks from
-    the epoch at its start (``Store.set_epoch_deadline``), so no thread is made per run. The
-    thread holds the engine weakly and ends when the engine is gone.
+    the epoch at its start (``Store.set_epoch_deadline``), so no thread is made per run.
+
+    The thread holds the engine strongly, and whoever owns the clock stops it
+    (:class:`~protocol.sandbox.vm.DarwinVM` does on ``close`` and when it is collected).
+    A weak reference is not safe here: wasmtime-py frees the engine in ``__del__``, which
+    CPython runs *before* it clears the object's weak references, and the C call that frees
+    it releases the GIL, so a tick could fetch the engine through its weak reference and
+    increment a freed one (a segmentation fault, seen once in a long test run).
     """
 
     def __init__(self, engine: wasmtime.Engine, tick_s: float = EPOCH_TICK_S) -> None:
         self.tick_s = tick_s
-        self._engine = weakref.ref(engine)
+        self._engine = engine
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._tick, name="memjit-epoch", daemon=True)
         self._thread.start()
@@ -68,17 +73,18 @@ class EpochClock:
         run starts in."""
         return max(1, math.ceil(round(deadline_s / self.tick_s, 6))) + 1
 
+    @property
+    def running(self) -> bool:
+        return self._thread.is_alive()
+
     def _tick(self) -> None:
         while not self._stop.wait(self.tick_s):
-            engine = self._engine()
-            if engine is None:
-                return
-            engine.increment_epoch()
-            del engine
+            self._engine.increment_epoch()
 
     def stop(self) -> None:
         """Stops the clock and waits for its thread: a thread still inside
-        ``increment_epoch`` while the interpreter exits can crash it."""
+        ``increment_epoch`` while the engine is freed, or the interpreter exits, can crash
+        it."""
         self._stop.set()
         if self._thread is not threading.current_thread():
             self._thread.join(timeout=1.0)
