@@ -51,13 +51,6 @@ class ChildProcess:
     start_error: ClassVar[type[MemJitError]] = ConfigError
     stop_timeout_s: ClassVar[float] = 10.0
 
-    @property
-    def pid(self) -> int:
-        return self.process.pid
-
-    def running(self) -> bool:
-        return self.process.poll() is None
-
     def wait_ready(
         self,
         ready: Callable[[], bool],
@@ -97,9 +90,3 @@ class ChildProcess:
                 else:
                     self.process.kill()
         self.process.wait()
-
-    def __enter__(self) -> ChildProcess:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.stop()

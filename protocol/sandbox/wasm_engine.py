@@ -73,10 +73,6 @@ class EpochClock:
         run starts in."""
         return max(1, math.ceil(round(deadline_s / self.tick_s, 6))) + 1
 
-    @property
-    def running(self) -> bool:
-        return self._thread.is_alive()
-
     def _tick(self) -> None:
         while not self._stop.wait(self.tick_s):
             self._engine.increment_epoch()
