@@ -104,8 +104,8 @@ class DemoSummary:
 
     deployment: Deployment
     rounds: tuple[RequestResult, ...]
-    #: Worker id → its entrant's name.
-    names: Mapping[bytes, str]
+    #: Worker id → the entrant it is.
+    entrants: Mapping[bytes, Entrant]
     #: Best usefulness first.
     leaderboard: tuple[Standing, ...]
     user_items_correct: int
@@ -129,7 +129,9 @@ class DemoSummary:
             "rounds": [
                 {
                     **r.to_json(),
-                    "workers": [{**w.to_json(), "name": self.names[w.id]} for w in r.workers],
+                    "workers": [
+                        {**w.to_json(), "name": self.entrants[w.id].name} for w in r.workers
+                    ],
                 }
                 for r in self.rounds
             ],
@@ -157,7 +159,7 @@ class DemoProgress:
         has been served."""
         return lambda: None
 
-    def served(self, result: RequestResult, names: Mapping[bytes, str], right: int) -> None:
+    def served(self, result: RequestResult, entrants: Mapping[bytes, Entrant], right: int) -> None:
         """A request was served as a round; ``right`` of the user's items were answered
         correctly."""
 
@@ -189,7 +191,6 @@ def run_demo(
 
     # The demo's node keeps its store, cache and journal in a scratch folder.
     runtime = WorkerRuntime.from_settings(Settings.load(home=work))
-    names: dict[bytes, str] = {}
     entrants: dict[bytes, Entrant] = {}
     funded: set[int] = set()
     for entrant in ENTRANTS:
@@ -199,7 +200,6 @@ def run_demo(
             funded.add(entrant.owner_index)
         cid = runtime.publish(build_file(example_path(entrant.source)))
         wid, _ = mj.registry.register(owner, cid, entrant.stake_swt * WEI_PER_SWT, CAPABILITY)
-        names[wid] = entrant.name
         entrants[wid] = entrant
         report.staked(entrant, cid)
 
@@ -227,13 +227,13 @@ def run_demo(
         results.append(result)
         right = sum(a == t for a, t in zip(result.answers or b"", truth, strict=False))
         correct += right
-        report.served(result, names, right)
+        report.served(result, entrants, right)
     runtime.close()
 
     return DemoSummary(
         deployment=deployed,
         rounds=tuple(results),
-        names=names,
+        entrants=entrants,
         leaderboard=leaderboard(mj, entrants, results),
         user_items_correct=correct,
         total_staked_wei=mj.registry.total_staked(),

@@ -22,6 +22,7 @@ from protocol.chain.registry import Registry
 from protocol.chain.signers import Signer
 from protocol.chain.token import Token
 from protocol.chain.transactions import TxResult, deploy
+from protocol.chain.types import OracleParams
 from protocol.chain.verifier import Verifier
 from protocol.errors import ConfigError, NotDeployed
 from protocol.units import WEI_PER_SWT
@@ -59,15 +60,15 @@ class DeployConfig:
     #: Receives slashed stake nobody else earned; the deployer when None.
     treasury: str | None = None
 
-    def oracle_params(self, deployer: str, max_workers_per_round: int) -> tuple[Any, ...]:
-        return (
-            self.base_rate_wei,
-            self.score_floor,
-            self.slash_bps,
-            max_workers_per_round,
-            self.min_population,
-            self.round_timeout_s,
-            Web3.to_checksum_address(self.treasury or deployer),
+    def oracle_params(self, deployer: str, max_workers_per_round: int) -> OracleParams:
+        return OracleParams(
+            base_rate_wei=self.base_rate_wei,
+            score_floor=self.score_floor,
+            slash_bps=self.slash_bps,
+            max_workers_per_round=max_workers_per_round,
+            min_population=self.min_population,
+            round_timeout_s=self.round_timeout_s,
+            treasury=Web3.to_checksum_address(self.treasury or deployer),
         )
 
 
@@ -156,7 +157,7 @@ def deploy_memjit(
         swt,
         registry,
         Web3.to_checksum_address(verifier) if verifier else ZERO_ADDRESS,
-        config.oracle_params(signer.address, max_workers),
+        config.oracle_params(signer.address, max_workers).as_tuple(),
         signer.address,
     )
     steps.append(("deploy UtilityOracle", tx))

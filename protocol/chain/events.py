@@ -316,8 +316,8 @@ def _convert(value: Any, kind: str, hint: Any) -> Any:
         return decode_capability(bytes(value)) if hint is str else bytes(value)
     if kind.startswith(("uint", "int")):
         return int(value)
-    if kind.startswith("("):
-        return OracleParams.from_tuple(value)
+    if kind.startswith("("):  # a struct: the field's class reads it
+        return hint.from_tuple(value)
     return value
 
 

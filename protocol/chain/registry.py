@@ -13,7 +13,7 @@ from protocol.artifacts import load_artifact
 from protocol.chain.connection import Chain
 from protocol.chain.signers import Signer
 from protocol.chain.token import Token
-from protocol.chain.transactions import TxResult, call, transact
+from protocol.chain.transactions import TxResult, bind, call, transact
 from protocol.chain.types import (
     Permit,
     PopulationStats,
@@ -35,9 +35,7 @@ class Registry:
         self.chain = chain
         self.address = address
         self.token = token
-        self._registry = chain.w3.eth.contract(
-            address=address, abi=load_artifact("WorkerRegistry").abi
-        )
+        self._registry = bind(chain, address, load_artifact("WorkerRegistry").abi)
 
     # -- reads ---------------------------------------------------------------------------
 

@@ -9,6 +9,7 @@ from typing import Any
 from eth_typing import ChecksumAddress
 from web3 import Web3
 
+from oracle.solidity import ProofCalldata
 from protocol.artifacts import load_artifact
 from protocol.chain.connection import Chain
 from protocol.chain.events import (
@@ -20,7 +21,7 @@ from protocol.chain.events import (
     of_type,
 )
 from protocol.chain.signers import Signer
-from protocol.chain.transactions import TxResult, call, transact
+from protocol.chain.transactions import TxResult, bind, call, transact
 from protocol.chain.types import (
     OracleParams,
     RoundCommitments,
@@ -36,14 +37,10 @@ CLOSE_GAS = 3_000_000
 #: How many of the latest rounds :meth:`Rounds.find` searches.
 FIND_DEPTH = 64
 
-#: A Groth16 proof as ``closeRound`` takes it: ``(a, b, c)``, B's coordinates as (c1, c0).
-ProofCalldata = tuple[Sequence[int], Sequence[Sequence[int]], Sequence[int]]
-
 
 @dataclass(frozen=True)
 class OpenedRound:
     round_id: int
-    deadline: int
     tx: TxResult
 
 
@@ -69,9 +66,7 @@ class Rounds:
         self.chain = chain
         self.address = address
         self.event_log = event_log
-        self._oracle = chain.w3.eth.contract(
-            address=address, abi=load_artifact("UtilityOracle").abi
-        )
+        self._oracle = bind(chain, address, load_artifact("UtilityOracle").abi)
 
     # -- a round's life ------------------------------------------------------------------
 
@@ -90,7 +85,7 @@ class Rounds:
         opened = of_type(self.event_log.decode_receipt(tx.receipt), RoundOpened)
         if len(opened) != 1:
             raise ChainError(f"openRound {tx.tx_hash} emitted {len(opened)} RoundOpened events")
-        return OpenedRound(opened[0].round_id, opened[0].deadline, tx)
+        return OpenedRound(opened[0].round_id, tx)
 
     def close(
         self,
@@ -108,9 +103,9 @@ class Rounds:
             round_id, list(worker_ids), commitments.as_tuple(), list(scores), proof
         )
         tx = transact(self.chain, signer, fn, gas=gas)
-        return ClosedRound(tx, self.settlement(tx))
+        return ClosedRound(tx, self._settlement(tx))
 
-    def settlement(self, tx: TxResult) -> Settlement:
+    def _settlement(self, tx: TxResult) -> Settlement:
         """The rewards, slashes and terminations a close transaction made."""
         events = self.event_log.decode_receipt(tx.receipt)
         rewards: dict[bytes, int] = {}

@@ -11,7 +11,7 @@ from web3 import Web3
 from protocol.artifacts import load_artifact
 from protocol.chain.connection import Chain
 from protocol.chain.signers import Signer
-from protocol.chain.transactions import TxResult, call, latest_block, transact
+from protocol.chain.transactions import TxResult, bind, call, latest_block, transact
 from protocol.chain.types import Permit, TokenMetadata
 
 #: How long a permit the node signs stays valid.
@@ -27,7 +27,7 @@ class Token:
     def __init__(self, chain: Chain, address: ChecksumAddress) -> None:
         self.chain = chain
         self.address = address
-        self._swt = chain.w3.eth.contract(address=address, abi=load_artifact("SWT").abi)
+        self._swt = bind(chain, address, load_artifact("SWT").abi)
 
     # -- reads ---------------------------------------------------------------------------
 

@@ -17,6 +17,8 @@ from typing import Any, cast
 
 import requests
 from eth_typing import ChecksumAddress
+from web3 import Web3
+from web3.contract import Contract
 from web3.contract.contract import ContractFunction
 from web3.exceptions import ContractLogicError, TimeExhausted, Web3Exception
 from web3.types import Nonce, TxParams, TxReceipt
@@ -116,6 +118,11 @@ def _message(exc: BaseException) -> str:
     if isinstance(arg, dict) and "message" in arg:
         return str(arg["message"])
     return str(arg)
+
+
+def bind(chain: Chain, address: str, abi: list[dict[str, Any]]) -> Contract:
+    """The contract at ``address`` with ``abi``, for the chain layer's typed bindings."""
+    return chain.w3.eth.contract(address=Web3.to_checksum_address(address), abi=abi)
 
 
 def latest_block(chain: Chain) -> BlockHeader:

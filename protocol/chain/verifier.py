@@ -10,11 +10,11 @@ from eth_typing import ChecksumAddress
 from web3 import Web3
 from web3.contract.contract import ContractFunction
 
+from oracle.solidity import ProofCalldata
 from protocol.artifacts import load_artifact
 from protocol.chain.connection import Chain
-from protocol.chain.rounds import ProofCalldata
 from protocol.chain.signers import Signer
-from protocol.chain.transactions import TxResult, call, transact, translate_errors
+from protocol.chain.transactions import TxResult, bind, call, transact, translate_errors
 
 
 class Verifier:
@@ -25,7 +25,7 @@ class Verifier:
         self.chain = chain
         self.address: ChecksumAddress = Web3.to_checksum_address(address)
         self.abi = abi or load_artifact("Groth16Verifier").abi
-        self._verifier = chain.w3.eth.contract(address=self.address, abi=self.abi)
+        self._verifier = bind(chain, self.address, self.abi)
 
     def public_input_count(self) -> int:
         return int(call(self.chain, self._verifier.functions.publicInputCount(), [self.abi]))

@@ -129,8 +129,8 @@ class ConsoleProgress(DemoProgress):
         status.start()
         return status.stop
 
-    def served(self, result: RequestResult, names: Mapping[bytes, str], right: int) -> None:
-        scores = ", ".join(f"{names[w.id]} {w.score}" for w in result.workers)
+    def served(self, result: RequestResult, entrants: Mapping[bytes, Entrant], right: int) -> None:
+        scores = ", ".join(f"{entrants[w.id].name} {w.score}" for w in result.workers)
         say(
             f"round {result.round_id}: {scores} · answer {list(result.answers or b'')} "
             f"({right}/{USER_ITEMS} right) · prove {result.timings_s.get('prove', 0):.2f} s"

@@ -92,7 +92,7 @@ class RequestResult:
                 timings_s={_text(k): float(v) for k, v in data["timings_s"].items()},
             )
         except (KeyError, TypeError, ValueError, AttributeError) as exc:
-            raise EngineError(f"not a MemJit request result: {exc!r}") from None
+            raise EngineError(f"malformed request result: {exc!r}") from None
 
 
 @dataclass(frozen=True)

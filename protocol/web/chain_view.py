@@ -87,9 +87,13 @@ class Ledger:
                 self.slashed[event.id] += event.amount
                 self.slashes_by_tx[event.tx_hash].append(event)
                 self.stale.add(event.id)
-            case StakeAdded() | WorkerExited() | StakeWithdrawn() | WorkerTerminated():
-                self.stale.add(event.id)
-            case ScoreRecorded():
+            case (
+                StakeAdded()
+                | WorkerExited()
+                | StakeWithdrawn()
+                | WorkerTerminated()
+                | ScoreRecorded()
+            ):
                 self.stale.add(event.id)
             case RoundOpened():
                 self.rounds[event.round_id] = RoundHistory(event)
