@@ -4,12 +4,11 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from eth_typing import ChecksumAddress
 from web3 import Web3
 
-from oracle.solidity import ProofCalldata
 from protocol.artifacts import load_artifact
 from protocol.chain.connection import Chain
 from protocol.chain.events import (
@@ -30,6 +29,9 @@ from protocol.chain.types import (
     round_fingerprint,
 )
 from protocol.errors import ChainError
+
+if TYPE_CHECKING:  # the chain layer runs without oracle's curve libraries (brownie's env)
+    from oracle.solidity import ProofCalldata
 
 #: closeRound verifies a proof; estimating its gas re-runs the pairing (slow in-process), so
 #: closes carry this limit instead.

@@ -4,17 +4,19 @@ the same interface."""
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from eth_typing import ChecksumAddress
 from web3 import Web3
 from web3.contract.contract import ContractFunction
 
-from oracle.solidity import ProofCalldata
 from protocol.artifacts import load_artifact
 from protocol.chain.connection import Chain
 from protocol.chain.signers import Signer
 from protocol.chain.transactions import TxResult, bind, call, transact, translate_errors
+
+if TYPE_CHECKING:  # the chain layer runs without oracle's curve libraries (brownie's env)
+    from oracle.solidity import ProofCalldata
 
 
 class Verifier:
