@@ -33,8 +33,17 @@ contract UtilityOracle is IUtilityOracle, AccessControl, ReentrancyGuardTransien
     /// @notice Number of workers rewarded per round.
     uint256 public constant REWARDED_PER_ROUND = 3;
 
-    /// @notice Public signals before the scores: round id and the three commitments.
-    uint256 public constant SIGNALS_BEFORE_SCORES = 4;
+    /// @notice Public signals before the scores: round id, the three commitments and the
+    /// duplicates mask.
+    uint256 public constant SIGNALS_BEFORE_SCORES = 5;
+
+    /// @notice Bounds of the score floor (see {OracleParams}).
+    uint8 public constant MIN_SCORE_FLOOR = 10;
+    uint8 public constant MAX_SCORE_FLOOR = 90;
+
+    /// @notice Bounds of the slashed share of stake, in basis points (see {OracleParams}).
+    uint16 public constant MIN_SLASH_BPS = 100;
+    uint16 public constant MAX_SLASH_BPS = 5_000;
 
     /// @inheritdoc IUtilityOracle
     bytes32 public constant OPERATOR_ROLE = keccak256("OPERATOR_ROLE");
@@ -107,13 +116,15 @@ contract UtilityOracle is IUtilityOracle, AccessControl, ReentrancyGuardTransien
         if (n == 0 || n > maxWorkers) revert UtilityOracleBadWorkerCount(n, maxWorkers);
         _requireInField(requestCommitment);
         _requireInField(evaluationCommitment);
+        uint256 previousSerial;
         for (uint256 i = 0; i < n; ++i) {
             bytes32 id = workerIds[i];
-            (, WorkerStatus status,) = _registry.stakeOf(id);
+            (, WorkerStatus status,, uint256 serial) = _registry.stakeOf(id);
             if (status != WorkerStatus.Active) revert UtilityOracleWorkerNotActive(id, status);
-            for (uint256 j = 0; j < i; ++j) {
-                if (workerIds[j] == id) revert UtilityOracleDuplicateWorker(id);
-            }
+            // Registration order, strictly: the duplicates mask names later registrants.
+            if (serial == previousSerial) revert UtilityOracleDuplicateWorker(id);
+            if (serial < previousSerial) revert UtilityOracleWorkerOutOfOrder(id);
+            previousSerial = serial;
         }
 
         roundId = ++_lastRoundId;
@@ -133,6 +144,7 @@ contract UtilityOracle is IUtilityOracle, AccessControl, ReentrancyGuardTransien
         uint256 roundId,
         bytes32[] calldata workerIds,
         RoundCommitments calldata commitments,
+        uint256 duplicates,
         uint8[] calldata scores,
         Groth16Proof calldata proof
     ) external onlyRole(OPERATOR_ROLE) nonReentrant {
@@ -147,15 +159,16 @@ contract UtilityOracle is IUtilityOracle, AccessControl, ReentrancyGuardTransien
             if (scores[i] > 100) revert UtilityOracleScoreOutOfRange(i, scores[i]);
         }
         _requireInField(commitments.outputs);
+        _requireInField(duplicates);
         if (address(_verifier) == address(0)) revert UtilityOracleNoVerifier();
-        uint256[] memory signals = _publicSignals(roundId, commitments, scores);
+        uint256[] memory signals = _publicSignals(roundId, commitments, duplicates, scores);
         if (!_verifier.verifyProof(proof.a, proof.b, proof.c, signals)) revert UtilityOracleInvalidProof(roundId);
 
         // Effects before any state-changing call: the round can never be settled twice.
         r.status = RoundStatus.Closed;
         emit RoundClosed(roundId, commitments.outputs, scores);
 
-        _settle(roundId, workerIds, scores);
+        _settle(roundId, workerIds, duplicates, scores);
     }
 
     /// @inheritdoc IUtilityOracle
@@ -174,12 +187,13 @@ contract UtilityOracle is IUtilityOracle, AccessControl, ReentrancyGuardTransien
     //////////////////////////////////////////////////////////////*/
 
     /// @inheritdoc IUtilityOracle
-    function publicSignals(uint256 roundId, RoundCommitments calldata commitments, uint8[] calldata scores)
-        external
-        view
-        returns (uint256[] memory)
-    {
-        return _publicSignals(roundId, commitments, scores);
+    function publicSignals(
+        uint256 roundId,
+        RoundCommitments calldata commitments,
+        uint256 duplicates,
+        uint8[] calldata scores
+    ) external view returns (uint256[] memory) {
+        return _publicSignals(roundId, commitments, duplicates, scores);
     }
 
     /// @inheritdoc IUtilityOracle
@@ -247,18 +261,24 @@ contract UtilityOracle is IUtilityOracle, AccessControl, ReentrancyGuardTransien
     struct Settlement {
         address owner;
         bool active;
+        /// Gave the answers of a worker registered before it: earns nothing.
+        bool duplicate;
         uint16 usefulness;
         uint256 idleSeconds;
     }
 
     /// @dev Records scores, slashes, shares the slashed stake among the winners, mints rewards
     /// and applies the 3-sigma rule. Every call goes to our own registry and token.
-    function _settle(uint256 roundId, bytes32[] calldata workerIds, uint8[] calldata scores) private {
+    function _settle(uint256 roundId, bytes32[] calldata workerIds, uint256 duplicates, uint8[] calldata scores)
+        private
+    {
         OracleParams memory p = _params;
         uint256 n = workerIds.length;
         Settlement[] memory entries = new Settlement[](n);
         uint256 slashed;
         for (uint256 i = 0; i < n; ++i) {
+            entries[i].duplicate = (duplicates >> i) & 1 == 1;
+            if (entries[i].duplicate) emit DuplicateAnswers(roundId, workerIds[i]);
             slashed += _scoreWorker(workerIds[i], scores[i], p, entries[i]);
         }
 
@@ -283,28 +303,31 @@ contract UtilityOracle is IUtilityOracle, AccessControl, ReentrancyGuardTransien
         }
     }
 
-    /// @dev Records the score of an active worker and slashes any bonded worker under the
-    /// floor (exiting and terminated workers still answer for the rounds they played).
+    /// @dev Records the score of an active worker (0 for a duplicate) and slashes any bonded
+    /// worker under the floor (exiting and terminated workers still answer for the rounds they
+    /// played; a duplicate answered as well as the worker it repeats, so it is not slashed).
     /// Fills `entry`; returns the amount slashed to this contract.
     function _scoreWorker(bytes32 id, uint8 score, OracleParams memory p, Settlement memory entry)
         private
         returns (uint256 slashed)
     {
-        (address owner, WorkerStatus status, uint256 stake) = _registry.stakeOf(id);
+        (address owner, WorkerStatus status, uint256 stake,) = _registry.stakeOf(id);
         entry.owner = owner;
         if (status == WorkerStatus.Active) {
             entry.active = true;
-            (uint40 previousLastUsed, uint16 usefulness) = _registry.recordScore(id, score);
+            (uint40 previousLastUsed, uint16 usefulness) = _registry.recordScore(id, entry.duplicate ? 0 : score);
             entry.idleSeconds = block.timestamp - previousLastUsed;
             entry.usefulness = usefulness;
         }
+        if (entry.duplicate) return 0;
         if (score < p.scoreFloor && stake > 0 && status != WorkerStatus.Withdrawn) {
             slashed = _registry.slash(id, (stake * p.slashBps) / 10_000, address(this));
         }
     }
 
-    /// @dev Indices of up to three active workers with the best scores at or above the floor
-    /// (and above zero), best first; ties go to the worker listed first in the round.
+    /// @dev Indices of up to three active, non-duplicate workers with the best scores at or
+    /// above the floor (and above zero), best first; ties go to the worker listed first in the
+    /// round, which is the earlier registrant.
     function _topWorkers(uint8[] calldata scores, Settlement[] memory entries, uint8 floor)
         private
         pure
@@ -317,7 +340,8 @@ contract UtilityOracle is IUtilityOracle, AccessControl, ReentrancyGuardTransien
         for (; count < REWARDED_PER_ROUND; ++count) {
             uint256 best = type(uint256).max;
             for (uint256 i = 0; i < n; ++i) {
-                if (taken[i] || !entries[i].active || scores[i] == 0 || scores[i] < floor) continue;
+                Settlement memory e = entries[i];
+                if (taken[i] || !e.active || e.duplicate || scores[i] == 0 || scores[i] < floor) continue;
                 if (best == type(uint256).max || scores[i] > scores[best]) best = i;
             }
             if (best == type(uint256).max) break;
@@ -361,15 +385,16 @@ contract UtilityOracle is IUtilityOracle, AccessControl, ReentrancyGuardTransien
                                 INTERNAL
     //////////////////////////////////////////////////////////////*/
 
-    /// @dev [roundId, requestCommitment, evaluationCommitment, outputsCommitment, scores...,
-    /// zeros...]: as many entries as the verifier expects (without a verifier, one score slot
+    /// @dev [roundId, requestCommitment, evaluationCommitment, outputsCommitment, duplicates,
+    /// scores..., zeros...]: as many entries as the verifier expects (without a verifier, one score slot
     /// per allowed worker). In closeRound the scores always fit: a round holds at most
     /// maxWorkersPerRound workers, which _setParams keeps within the verifier's slots.
-    function _publicSignals(uint256 roundId, RoundCommitments calldata commitments, uint8[] calldata scores)
-        private
-        view
-        returns (uint256[] memory signals)
-    {
+    function _publicSignals(
+        uint256 roundId,
+        RoundCommitments calldata commitments,
+        uint256 duplicates,
+        uint8[] calldata scores
+    ) private view returns (uint256[] memory signals) {
         uint256 count = _publicInputCount;
         if (count == 0) count = SIGNALS_BEFORE_SCORES + _params.maxWorkersPerRound;
         uint256 slots = count - SIGNALS_BEFORE_SCORES;
@@ -379,6 +404,7 @@ contract UtilityOracle is IUtilityOracle, AccessControl, ReentrancyGuardTransien
         signals[1] = commitments.request;
         signals[2] = commitments.evaluation;
         signals[3] = commitments.outputs;
+        signals[4] = duplicates;
         for (uint256 i = 0; i < scores.length; ++i) {
             signals[SIGNALS_BEFORE_SCORES + i] = scores[i];
         }
@@ -392,8 +418,13 @@ contract UtilityOracle is IUtilityOracle, AccessControl, ReentrancyGuardTransien
     /// maxWorkersPerRound is bounded by the verifier's publicInputCount() (when there is one).
     function _setParams(OracleParams memory p) private {
         uint256 signalCount = _publicInputCount;
-        if (p.scoreFloor > 100) revert UtilityOracleInvalidParameter("scoreFloor", p.scoreFloor);
-        if (p.slashBps > 10_000) revert UtilityOracleInvalidParameter("slashBps", p.slashBps);
+        if (p.baseRate == 0) revert UtilityOracleInvalidParameter("baseRate", 0);
+        if (p.scoreFloor < MIN_SCORE_FLOOR || p.scoreFloor > MAX_SCORE_FLOOR) {
+            revert UtilityOracleInvalidParameter("scoreFloor", p.scoreFloor);
+        }
+        if (p.slashBps < MIN_SLASH_BPS || p.slashBps > MAX_SLASH_BPS) {
+            revert UtilityOracleInvalidParameter("slashBps", p.slashBps);
+        }
         uint256 maxWorkers = p.maxWorkersPerRound;
         if (maxWorkers == 0 || (signalCount != 0 && maxWorkers > signalCount - SIGNALS_BEFORE_SCORES)) {
             revert UtilityOracleInvalidParameter("maxWorkersPerRound", maxWorkers);

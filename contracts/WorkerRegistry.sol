@@ -38,6 +38,7 @@ contract WorkerRegistry is IWorkerRegistry, Ownable, ReentrancyGuardTransient {
     mapping(bytes32 id => Worker) private _workers;
     bytes32[] private _ids;
     mapping(bytes32 capability => bytes32[] ids) private _idsByCapability;
+    mapping(bytes32 cidHash => bytes32 id) private _idByCid;
 
     /// Running statistics over the usefulness of active workers with at least one score.
     uint256 private _popCount;
@@ -49,9 +50,10 @@ contract WorkerRegistry is IWorkerRegistry, Ownable, ReentrancyGuardTransient {
     //////////////////////////////////////////////////////////////*/
 
     /// @param token_ The SWT token staked here.
-    /// @param minStake_ Minimum stake to register (the cost of a Sybil identity).
+    /// @param minStake_ Minimum stake to register (the cost of a Sybil identity), above zero.
     /// @param unbondingDelay_ Seconds stake stays bonded after exit or termination.
     constructor(IERC20 token_, uint256 minStake_, uint256 unbondingDelay_) Ownable(msg.sender) {
+        if (minStake_ == 0) revert WorkerRegistryZeroMinStake();
         _token = token_;
         _minStake = minStake_;
         _unbondingDelay = unbondingDelay_;
@@ -79,8 +81,9 @@ contract WorkerRegistry is IWorkerRegistry, Ownable, ReentrancyGuardTransient {
         emit OracleSet(oracle_);
     }
 
-    /// @notice Changes the minimum stake for new registrations. Only the owner.
+    /// @notice Changes the minimum stake for new registrations (above zero). Only the owner.
     function setMinStake(uint256 newMinStake) external onlyOwner {
+        if (newMinStake == 0) revert WorkerRegistryZeroMinStake();
         emit MinStakeChanged(_minStake, newMinStake);
         _minStake = newMinStake;
     }
@@ -236,9 +239,18 @@ contract WorkerRegistry is IWorkerRegistry, Ownable, ReentrancyGuardTransient {
     }
 
     /// @inheritdoc IWorkerRegistry
-    function stakeOf(bytes32 id) external view returns (address owner_, WorkerStatus status, uint256 stake) {
+    function stakeOf(bytes32 id)
+        external
+        view
+        returns (address owner_, WorkerStatus status, uint256 stake, uint256 serial)
+    {
         Worker storage w = _workers[id];
-        return (w.owner, w.status, w.stake);
+        return (w.owner, w.status, w.stake, w.serial);
+    }
+
+    /// @inheritdoc IWorkerRegistry
+    function workerIdOfCid(string calldata cid) external view returns (bytes32) {
+        return _idByCid[keccak256(bytes(cid))];
     }
 
     /// @inheritdoc IWorkerRegistry
@@ -312,6 +324,10 @@ contract WorkerRegistry is IWorkerRegistry, Ownable, ReentrancyGuardTransient {
         id = workerId(msg.sender, cid);
         Worker storage w = _workers[id];
         if (w.status != WorkerStatus.None) revert WorkerRegistryWorkerExists(id);
+        bytes32 cidHash = keccak256(bytes(cid));
+        bytes32 holder = _idByCid[cidHash];
+        if (holder != bytes32(0)) revert WorkerRegistryCidTaken(cid, holder);
+        _idByCid[cidHash] = id;
 
         w.owner = msg.sender;
         w.status = WorkerStatus.Active;
@@ -320,6 +336,7 @@ contract WorkerRegistry is IWorkerRegistry, Ownable, ReentrancyGuardTransient {
         w.capability = capability;
         w.cid = cid;
         _ids.push(id);
+        w.serial = uint64(_ids.length);
         _idsByCapability[capability].push(id);
         _totalStaked += stake;
         emit WorkerRegistered(id, msg.sender, capability, cid, stake);

@@ -2,7 +2,8 @@
 
 Public signals, in order (the UtilityOracle builds the same vector on-chain)::
 
-    round_id, request_commitment, evaluation_commitment, outputs_commitment, score[0..k-1]
+    round_id, request_commitment, evaluation_commitment, outputs_commitment, duplicates,
+    score[0..k-1]
 
 Private: the canary answers and the salt, every worker's canary outputs.
 
@@ -11,7 +12,11 @@ It proves that
 1. the answers and salt hash to ``evaluation_commitment`` (:mod:`oracle.commitments`);
 2. the k workers' outputs hash to ``outputs_commitment``;
 3. each ``score[i] = round(100 × matches_i / m)``, rounding halves up, where ``matches_i``
-   counts the canaries worker i answered exactly.
+   counts the canaries worker i answered exactly;
+4. bit i of ``duplicates`` is set exactly when worker i's canary outputs equal, byte for
+   byte, those of a worker listed before it (:func:`duplicate_mask`). The contract lists a
+   round's workers in registration order, so the set bits mark copies of an earlier
+   registrant, which earn nothing for the round.
 
 The round id and request commitment appear in no constraint: Groth16's public-input rows
 (see :mod:`oracle.groth16`) bind them, so a proof for one round closes no other.
@@ -47,6 +52,8 @@ MAX_WORKERS = 32
 MAX_CANARIES = 256
 #: Bits of a score: scores are 0..100.
 SCORE_BITS = 7
+#: Public signals before the scores: round id, three commitments, the duplicates mask.
+SIGNALS_BEFORE_SCORES = 5
 
 
 @dataclass(frozen=True)
@@ -64,7 +71,7 @@ class CircuitShape:
 
     @property
     def n_public(self) -> int:
-        return 4 + self.workers
+        return SIGNALS_BEFORE_SCORES + self.workers
 
     @property
     def name(self) -> str:
@@ -115,8 +122,20 @@ class ScoringInputs:
             self.request_commitment,
             evaluation_commitment(self.answers, self.salt),
             outputs_commitment(outputs),
+            duplicate_mask(outputs),
             *(score(matches(out, self.answers), shape.canaries) for out in outputs),
         ]
+
+
+def duplicate_mask(outputs: Sequence[bytes]) -> int:
+    """Bit i set when ``outputs[i]`` equals an earlier entry (empty score slots included:
+    they are all 'no answer', so a padding slot is a duplicate of any failed worker or of the
+    slot before it, which the contract ignores)."""
+    mask = 0
+    for i, out in enumerate(outputs):
+        if out in outputs[:i]:
+            mask |= 1 << i
+    return mask
 
 
 def _byte_wires(
@@ -138,6 +157,23 @@ def _packed(byte_bits: Sequence[list[Signal]]) -> list[Signal]:
     return elements
 
 
+def _duplicate_flags(b: Builder, packed: Sequence[Sequence[Signal]]) -> Signal:
+    """``Σ 2^i · dup_i`` where ``dup_i = 1 − Π_{j<i} (1 − equal(i, j))``: a worker's outputs
+    equal another's when every packed element does (one element holds 31 canaries, so for
+    m ≤ 31 a pair costs one equality check)."""
+    mask = Signal.constant(0)
+    for i in range(1, len(packed)):
+        distinct = Signal.constant(1)
+        for j in range(i):
+            same = Signal.constant(1)
+            for e, (mine, theirs) in enumerate(zip(packed[i], packed[j], strict=True)):
+                equal = b.is_equal(mine, theirs, f"same[{i}][{j}][{e}]")
+                same = equal if e == 0 else b.mul(same, equal, f"same[{i}][{j}]")
+            distinct = (1 - same) if j == 0 else b.mul(distinct, 1 - same, f"distinct[{i}]")
+        mask = mask + (1 - distinct) * (1 << i)
+    return mask
+
+
 def scoring_circuit(shape: CircuitShape, inputs: ScoringInputs | None = None) -> Builder:
     """The circuit for ``shape``; with ``inputs`` the builder also holds the witness.
 
@@ -155,7 +191,8 @@ def scoring_circuit(shape: CircuitShape, inputs: ScoringInputs | None = None) ->
     public("request_commitment", 1)
     eval_commitment = public("evaluation_commitment", 2)
     out_commitment = public("outputs_commitment", 3)
-    scores = [public(f"score[{i}]", 4 + i) for i in range(k)]
+    duplicates = public("duplicates", 4)
+    scores = [public(f"score[{i}]", SIGNALS_BEFORE_SCORES + i) for i in range(k)]
 
     def hash_fn(elements: Sequence[Signal]) -> Signal:
         return poseidon_gadget(b, elements)
@@ -173,6 +210,7 @@ def scoring_circuit(shape: CircuitShape, inputs: ScoringInputs | None = None) ->
         chain_hash([Signal.constant(k), Signal.constant(m), *_packed(flat)], hash_fn),
         out_commitment,
     )
+    b.assert_equal(_duplicate_flags(b, [_packed(bits) for bits in output_bits]), duplicates)
 
     byte_weights = [1 << i for i in range(8)]
     answers = [linear_sum(bits, byte_weights) for bits in answer_bits]

@@ -22,7 +22,7 @@ from importlib import resources
 from pathlib import Path
 
 from oracle import groth16, snarkjs, solidity
-from oracle.circuit import CircuitShape, ScoringInputs, scoring_circuit
+from oracle.circuit import SIGNALS_BEFORE_SCORES, CircuitShape, ScoringInputs, scoring_circuit
 from oracle.errors import KeyMismatch, MalformedInput
 from oracle.files import PUBLIC_MODE, write_atomic
 from oracle.keyfile import load_proving_key, save_proving_key
@@ -86,8 +86,13 @@ class ScoreProof:
         return self.public_signals[3]
 
     @property
+    def duplicates(self) -> int:
+        """Bit i set: worker i's canary outputs equal an earlier-listed worker's."""
+        return self.public_signals[4]
+
+    @property
     def scores(self) -> tuple[int, ...]:
-        return self.public_signals[4:]
+        return self.public_signals[SIGNALS_BEFORE_SCORES:]
 
 
 def setup_scoring(shape: CircuitShape, rng: random.Random | None = None) -> ScoringKeys:

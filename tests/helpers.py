@@ -62,7 +62,7 @@ def set_next_timestamp(chain: Chain, timestamp: int) -> None:
 
 
 #: Public signals of the default fake verifier: round id, three commitments, five scores.
-DEFAULT_PUBLIC_INPUTS = 4 + 5
+DEFAULT_PUBLIC_INPUTS = 5 + 5
 
 
 def deploy_hash_verifier(

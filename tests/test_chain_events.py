@@ -75,8 +75,8 @@ def test_a_round_decodes_from_its_receipts_and_from_the_block_range(world: World
     mj.registry.add_stake(owners[0], ids[0], 5 * SWT)
     opened = mj.rounds.open(world.admin, ids, 1, 2)
     commitments = RoundCommitments(1, 2, 3)
-    proof = fake_proof(mj.rounds.public_signals(opened.round_id, commitments, [90, 80, 10]))
-    closed = mj.rounds.close(world.admin, opened.round_id, ids, commitments, [90, 80, 10], proof)
+    proof = fake_proof(mj.rounds.public_signals(opened.round_id, commitments, 0, [90, 80, 10]))
+    closed = mj.rounds.close(world.admin, opened.round_id, ids, commitments, 0, [90, 80, 10], proof)
     settlement = closed.settlement
     assert set(settlement.rewards) == {ids[0], ids[1]} and set(settlement.slashed) == {ids[2]}
     assert settlement.terminated == frozenset()

@@ -8,7 +8,13 @@ from dataclasses import replace
 
 import pytest
 
-from oracle.circuit import CircuitShape, ScoringInputs, scoring_circuit
+from oracle.circuit import (
+    SIGNALS_BEFORE_SCORES,
+    CircuitShape,
+    ScoringInputs,
+    duplicate_mask,
+    scoring_circuit,
+)
 from oracle.commitments import evaluation_commitment, outputs_commitment, pack_bytes
 from oracle.datasets import load_digits_test
 from oracle.errors import KeyMismatch, MalformedInput, UnsatisfiedCircuit
@@ -55,6 +61,24 @@ def test_failed_or_misshapen_output_answers_nothing():
     assert canary_outputs(b"\x01\x02\x03", 3) == b"\x01\x02\x03"
 
 
+@pytest.mark.parametrize("canaries", [5, 31, 40])
+def test_the_duplicates_mask_marks_repeats_of_an_earlier_worker(canaries: int) -> None:
+    shape = CircuitShape(workers=5, canaries=canaries)
+    rng = random.Random(canaries)
+    answers = bytes(rng.randrange(10) for _ in range(canaries))
+    own = bytes(rng.randrange(10) for _ in range(canaries))
+    near = own[:-1] + bytes([(own[-1] + 1) % 10])  # one answer apart: not a copy
+    outputs = (own, answers, near, own)  # slot 3 repeats slot 0; slot 4 is padding
+    inputs = ScoringInputs(7, 1234, answers, rng.randrange(R), outputs)
+    padded = inputs.padded_outputs(shape)
+    assert duplicate_mask(padded) == 0b01000  # padding repeats nothing real here
+    failed = bytes([NO_ANSWER]) * canaries
+    assert duplicate_mask((failed, own, failed, failed)) == 0b1100
+    b = scoring_circuit(shape, inputs)
+    b.system().check(b.witness())
+    assert b.public_values()[4] == 0b01000 == inputs.public_signals(shape)[4]
+
+
 def test_packing_keeps_lengths_apart():
     assert pack_bytes(b"") == []
     assert len(pack_bytes(bytes(62))) == 2
@@ -72,14 +96,16 @@ def test_circuit_accepts_true_scores_for_every_shape(shape):
     b.system().check(b.witness())
     public = b.public_values()
     assert public == inputs.public_signals(shape)
-    assert public[4 : 4 + len(hits)] == [score(h, shape.canaries) for h in hits]
+    assert public[SIGNALS_BEFORE_SCORES : SIGNALS_BEFORE_SCORES + len(hits)] == [
+        score(h, shape.canaries) for h in hits
+    ]
     # the same constraints with or without a witness: one setup serves every round
     assert b.system().digest() == scoring_circuit(shape).system().digest()
 
 
 def test_empty_score_slots_are_padded_with_no_answer_and_score_zero():
     inputs = inputs_for(SMALL, [5])
-    assert inputs.public_signals(SMALL)[4:] == [100, 0, 0]
+    assert inputs.public_signals(SMALL)[5:] == [100, 0, 0]
     assert inputs.padded_outputs(SMALL)[2] == bytes([NO_ANSWER]) * 5
 
 
@@ -188,3 +214,13 @@ def test_default_shape_proves_a_digits_round():
     assert result.public_signals[2] == evaluation.commitment()
     assert [matches(o, perfect) for o in outputs] == [16, 0, 0, 10]
     assert verify_scores(keys.vk, result)
+
+
+def test_the_chain_layer_and_the_contract_agree_on_the_signal_layout() -> None:
+    from protocol.artifacts import load_artifact
+    from protocol.chain import deployment
+
+    assert deployment.SIGNALS_BEFORE_SCORES == SIGNALS_BEFORE_SCORES
+    abi_names = {item.get("name") for item in load_artifact("UtilityOracle").abi}
+    # The contract's own layout is checked on-chain by test_oracle's public-signal tests.
+    assert "SIGNALS_BEFORE_SCORES" in abi_names

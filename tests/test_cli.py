@@ -69,6 +69,27 @@ def test_deploy_with_a_malformed_rpc_url_is_rejected():
     assert_one_line_error(memjit("deploy", "--rpc", "localhost:8545"), "must start with http://")
 
 
+@pytest.mark.parametrize(
+    "option,needle",
+    [
+        (["--min-stake", "0"], "minimum stake must be above 0"),
+        (["--score-floor", "0"], "--score-floor"),
+        (["--score-floor", "95"], "--score-floor"),
+        (["--slash-bps", "0"], "--slash-bps"),
+        (["--slash-bps", "10000"], "--slash-bps"),
+        (["--base-rate", "0"], "base rate must be above 0"),
+    ],
+)
+def test_deploy_refuses_parameters_that_break_the_economics(
+    option: list[str], needle: str, tmp_path: Path
+) -> None:
+    # A dead RPC: the values are refused before anything is sent (or deployed).
+    out = tmp_path / "deployments.json"
+    result = memjit("deploy", "--rpc", "http://127.0.0.1:9", "--out", str(out), *option)
+    assert_one_line_error(result, needle)
+    assert not out.exists()
+
+
 def test_verbose_errors_carry_the_traceback():
     result = memjit("-v", "deploy", "--rpc", "http://127.0.0.1:9")
     assert result.returncode == 1 and "Traceback" in result.stderr
@@ -84,7 +105,7 @@ def test_deploy_to_anvil_records_the_addresses(anvil, tmp_path: Path):
     assert {"swt", "registry", "oracle"} <= printed.keys()
     # the verifier of the packaged development keys, wired into the oracle
     chain = connect(anvil.url)
-    assert Verifier(chain, printed["verifier"]).public_input_count() == 9
+    assert Verifier(chain, printed["verifier"]).public_input_count() == 10
     assert "INSECURE" in result.stderr
 
 

@@ -34,7 +34,7 @@ def test_consensus_weighs_votes_by_score_and_breaks_ties_toward_the_first_worker
 def info(n: int, usefulness: int, rounds: int, status: WorkerStatus = WorkerStatus.ACTIVE):
     return WorkerInfo(
         id=bytes([n]) * 32, owner="0x" + "00" * 20, status=status, last_score=0,
-        usefulness=usefulness, last_used=n, rounds_scored=rounds, stake=1, unbonds_at=0,
+        usefulness=usefulness, last_used=n, rounds_scored=rounds, stake=1, unbonds_at=0, serial=n,
         capability="digits-8x8", cid=f"cid{n}",
     )  # fmt: skip
 

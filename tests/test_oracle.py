@@ -59,12 +59,16 @@ def close_round(
     scores: Sequence[int],
     proof_for: int | None = None,
     proof_scores: Sequence[int] | None = None,
+    duplicates: int = 0,
 ) -> TxResult:
     """Closes with the fake proof for (proof_for, proof_scores), by default the honest one."""
     rounds = world.mj.rounds
-    signals = rounds.public_signals(proof_for or round_id, COMMITTED, list(proof_scores or scores))
+    proved = list(proof_scores or scores)
+    signals = rounds.public_signals(proof_for or round_id, COMMITTED, duplicates, proved)
     proof = fake_proof(signals)
-    return rounds.close(world.admin, round_id, ids, COMMITTED, scores, proof, gas=None).tx
+    return rounds.close(
+        world.admin, round_id, ids, COMMITTED, duplicates, scores, proof, gas=None
+    ).tx
 
 
 def books_balanced(world: World) -> bool:
@@ -99,7 +103,8 @@ def test_open_round_validates_its_workers(world: World):
     cases = [
         (ids, REQUEST, "UtilityOracleBadWorkerCount"),
         ([], REQUEST, "UtilityOracleBadWorkerCount"),
-        ([ids[0], ids[1], ids[0]], REQUEST, "UtilityOracleDuplicateWorker"),
+        ([ids[0], ids[1], ids[1]], REQUEST, "UtilityOracleDuplicateWorker"),
+        ([ids[1], ids[0]], REQUEST, "UtilityOracleWorkerOutOfOrder"),
         ([ids[0], b"\x07" * 32], REQUEST, "UtilityOracleWorkerNotActive"),
         (ids[:2], R, "UtilityOracleNotInField"),
     ]
@@ -145,6 +150,32 @@ def test_close_pays_the_top_three_by_the_reward_formula(world: World):
         )
         assert world.mj.token.balance_of(owners[i]) - balances[i] == expected
     assert world.mj.rounds.get(round_id).status == RoundStatus.CLOSED
+    assert books_balanced(world)
+
+
+def test_a_worker_repeating_an_earlier_registrants_answers_earns_nothing(world: World):
+    ids = register(world, 4, stake=300 * SWT)
+    scores = [90, 90, 10, 10]  # 1 repeats 0; 3 repeats 2, both under the floor
+    duplicates = 0b1010
+    rounds, registry = world.mj.rounds, world.mj.registry
+    round_id = open_round(world, ids)
+    signals = rounds.public_signals(round_id, COMMITTED, duplicates, scores)
+    closed = rounds.close(
+        world.admin, round_id, ids, COMMITTED, duplicates, scores, fake_proof(signals), gas=None
+    )
+    settlement = closed.settlement
+    assert settlement.duplicates == {ids[1], ids[3]}
+    assert set(settlement.rewards) == {ids[0]}  # the copy of the best earns nothing
+    # The copy of a bad worker is not slashed (it answered exactly as well as the original),
+    # and a copy records a score of 0: it added nothing, so it drops out of selection.
+    assert set(settlement.slashed) == {ids[2]}
+    assert [registry.worker(w).usefulness for w in ids] == [9000, 0, 1000, 0]
+    assert registry.worker(ids[3]).stake == 300 * SWT
+    # A forged mask does not verify: the proof binds it.
+    with pytest.raises(ContractReverted, match="UtilityOracleInvalidProof"):
+        other = open_round(world, ids)
+        proof = fake_proof(rounds.public_signals(other, COMMITTED, duplicates, scores))
+        rounds.close(world.admin, other, ids, COMMITTED, 0, scores, proof, gas=None)
     assert books_balanced(world)
 
 
@@ -227,7 +258,7 @@ def test_tampered_scores_or_a_wrong_proof_are_rejected(world: World):
         close_round(world, round_id, ids, [100, 60], proof_scores=[50, 60])
     with pytest.raises(ContractReverted, match="UtilityOracleInvalidProof"):
         bad = ([1, 0], [[0, 0], [0, 0]], [0, 0])
-        world.mj.rounds.close(world.admin, round_id, ids, COMMITTED, [50, 60], bad, gas=None)
+        world.mj.rounds.close(world.admin, round_id, ids, COMMITTED, 0, [50, 60], bad, gas=None)
     close_round(world, round_id, ids, [50, 60])  # the honest proof still works
 
 
@@ -250,10 +281,10 @@ def test_close_checks_workers_scores_and_field(world: World):
         RoundCommitments(REQUEST + 1, EVALUATION, OUTPUTS),
         RoundCommitments(REQUEST, EVALUATION + 1, OUTPUTS),
     ):
-        signals = rounds.public_signals(round_id, wrong, [1, 2, 3])
+        signals = rounds.public_signals(round_id, wrong, 0, [1, 2, 3])
         with pytest.raises(ContractReverted, match="UtilityOracleRoundMismatch"):
             rounds.close(
-                world.admin, round_id, ids, wrong, [1, 2, 3], fake_proof(signals), gas=None
+                world.admin, round_id, ids, wrong, 0, [1, 2, 3], fake_proof(signals), gas=None
             )
     with pytest.raises(ContractReverted, match="UtilityOracleScoreCountMismatch"):
         close_round(world, round_id, ids, [1, 2])
@@ -301,10 +332,10 @@ def test_close_without_a_verifier_is_refused(world: World):
     wid, _ = mj.registry.register(owner, "bafkrei-nv", 100 * SWT, CAP)
     mj.rounds.open(module_world.admin, [wid], REQUEST, EVALUATION)
     with pytest.raises(ContractReverted, match="UtilityOracleNoVerifier"):
-        mj.rounds.close(module_world.admin, 1, [wid], COMMITTED, [50], fake_proof([1]), gas=None)
+        mj.rounds.close(module_world.admin, 1, [wid], COMMITTED, 0, [50], fake_proof([1]), gas=None)
     # Without a verifier the signals still have one slot per allowed worker.
-    signals = mj.rounds.public_signals(1, COMMITTED, [50])
-    assert signals == [1, REQUEST, EVALUATION, OUTPUTS, 50] + [0] * (
+    signals = mj.rounds.public_signals(1, COMMITTED, 0, [50])
+    assert signals == [1, REQUEST, EVALUATION, OUTPUTS, 0, 50] + [0] * (
         TEST_CONFIG.max_workers_per_round - 1
     )
 
@@ -315,8 +346,8 @@ def test_close_without_a_verifier_is_refused(world: World):
 def test_public_signals_are_padded_to_the_verifiers_input_count(world: World) -> None:
     ids = register(world, 2)
     round_id = open_round(world, ids)
-    signals = world.mj.rounds.public_signals(round_id, COMMITTED, [70, 30])
-    assert signals == [round_id, REQUEST, EVALUATION, OUTPUTS, 70, 30, 0, 0, 0]
+    signals = world.mj.rounds.public_signals(round_id, COMMITTED, 2, [70, 30])
+    assert signals == [round_id, REQUEST, EVALUATION, OUTPUTS, 2, 70, 30, 0, 0, 0]
     assert len(signals) == DEFAULT_PUBLIC_INPUTS
     close_round(world, round_id, ids, [70, 30])
     assert world.mj.rounds.get(round_id).status == RoundStatus.CLOSED
@@ -324,7 +355,7 @@ def test_public_signals_are_padded_to_the_verifiers_input_count(world: World) ->
 
 def test_public_signals_refuse_more_scores_than_slots(world: World) -> None:
     with pytest.raises(ContractReverted) as err:
-        world.mj.rounds.public_signals(1, COMMITTED, [1, 2, 3, 4, 5, 6])
+        world.mj.rounds.public_signals(1, COMMITTED, 0, [1, 2, 3, 4, 5, 6])
     assert (err.value.name, err.value.error_args) == (
         "UtilityOracleBadWorkerCount",
         {"count": 6, "max": 5},
@@ -342,7 +373,7 @@ def test_the_fake_verifier_rejects_a_wrong_signal_count(world: World) -> None:
 
 @pytest.mark.parametrize(
     "public_inputs,max_workers,rejected",
-    [(4, 1, "publicInputCount"), (6, 3, "maxWorkersPerRound"), (6, 2, None)],
+    [(5, 1, "publicInputCount"), (7, 3, "maxWorkersPerRound"), (7, 2, None)],
 )
 def test_the_oracle_needs_a_score_slot_per_allowed_worker(
     world: World, public_inputs: int, max_workers: int, rejected: str | None
@@ -359,7 +390,7 @@ def test_the_oracle_needs_a_score_slot_per_allowed_worker(
         return
     deployed = deploy_memjit(world.chain, world.admin, config, verifier=verifier.address)
     rounds = MemJitContracts(world.chain, deployed.deployment).rounds
-    assert rounds.public_signals(1, COMMITTED, [7]) == [1, *COMMITMENTS, 7, 0]
+    assert rounds.public_signals(1, COMMITTED, 0, [7]) == [1, *COMMITMENTS, 0, 7, 0]
     with pytest.raises(ContractReverted, match="UtilityOracleInvalidParameter"):
         params = replace(rounds.params(), max_workers_per_round=max_workers + 1)
         rounds.set_params(world.admin, params)
@@ -418,12 +449,15 @@ def test_population_statistics_follow_scores_and_exits(world: World):
 def test_params_are_validated_and_admin_only(world: World):
     rounds = world.mj.rounds
     for change, name in [
-        ({"score_floor": 101}, "scoreFloor"),
-        ({"slash_bps": 10_001}, "slashBps"),
+        ({"base_rate_wei": 0}, "baseRate"),
+        ({"score_floor": 9}, "scoreFloor"),
+        ({"score_floor": 91}, "scoreFloor"),
+        ({"slash_bps": 99}, "slashBps"),
+        ({"slash_bps": 5_001}, "slashBps"),
         ({"min_population": 10}, "minPopulation"),
         ({"round_timeout_s": TEST_CONFIG.unbonding_delay_s}, "roundTimeout"),
         ({"max_workers_per_round": 0}, "maxWorkersPerRound"),
-        # the verifier has 9 public signals: 4 before the scores, so 5 score slots
+        # the verifier has 10 public signals: 5 before the scores, so 5 score slots
         ({"max_workers_per_round": 6}, "maxWorkersPerRound"),
     ]:
         with pytest.raises(ContractReverted) as err:

@@ -59,13 +59,37 @@ def test_register_rejects_stake_below_minimum(world: World):
     assert "WorkerRegistryStakeTooLow(stake=99000000000000000000" in str(err.value)
 
 
-def test_register_rejects_the_same_owner_and_cid_twice(world: World):
+def test_a_cid_has_one_registrant_ever(world: World):
     mj, alice, bob = world.mj, world.owners[0], world.owners[1]
-    mj.registry.register(alice, "bafkrei-dup", 100 * SWT, CAP)
+    wid, _ = mj.registry.register(alice, "bafkrei-dup", 100 * SWT, CAP)
+    assert mj.registry.worker_id_of_cid("bafkrei-dup") == wid
+    assert mj.registry.worker_id_of_cid("bafkrei-other") is None
     with pytest.raises(ContractReverted, match="WorkerRegistryWorkerExists"):
         mj.registry.register(alice, "bafkrei-dup", 100 * SWT, CAP)
-    # Another owner may register the same module: the id binds owner and CID.
-    mj.registry.register(bob, "bafkrei-dup", 100 * SWT, CAP)
+    # A copy registered by another owner is refused, and costs nothing.
+    balance, staked = mj.token.balance_of(bob.address), mj.registry.total_staked()
+    with pytest.raises(ContractReverted) as err:
+        mj.registry.register(bob, "bafkrei-dup", 100 * SWT, CAP)
+    assert (err.value.name, err.value.error_args) == (
+        "WorkerRegistryCidTaken",
+        {"cid": "bafkrei-dup", "id": wid},
+    )
+    assert (mj.token.balance_of(bob.address), mj.registry.total_staked()) == (balance, staked)
+    # Even after the first registrant has left.
+    mj.registry.exit(alice, wid)
+    with pytest.raises(ContractReverted, match="WorkerRegistryCidTaken"):
+        mj.registry.register(bob, "bafkrei-dup", 100 * SWT, CAP)
+
+
+def test_workers_are_numbered_in_registration_order(world: World):
+    mj = world.mj
+    ids = [
+        mj.registry.register(world.owners[i % 2], f"bafkrei-n{i}", 100 * SWT, CAP)[0]
+        for i in range(3)
+    ]
+    serials = [mj.registry.worker(w).serial for w in ids]
+    assert serials == sorted(serials) and len(set(serials)) == 3
+    assert serials[-1] == len(mj.registry.worker_ids())
 
 
 @pytest.mark.parametrize("cid", ["", "b" * 129])
@@ -165,6 +189,8 @@ def test_min_stake_is_owner_governed(world: World):
     assert registry.min_stake() == 200 * SWT
     with pytest.raises(ContractReverted, match="OwnableUnauthorizedAccount"):
         registry.set_min_stake(world.owners[0], 0)
+    with pytest.raises(ContractReverted, match="WorkerRegistryZeroMinStake"):
+        registry.set_min_stake(world.admin, 0)
     with pytest.raises(ContractReverted, match="WorkerRegistryStakeTooLow"):
         world.mj.registry.register(world.owners[0], "bafkrei-m", 150 * SWT, CAP)
 

@@ -106,6 +106,7 @@ def close(
     scores: list[int] | None = None,
     outputs_commitment: int | None = None,
     proof: Proof | None = None,
+    duplicates: int | None = None,
 ) -> Any:
     return w.mj.rounds.close(
         w.admin,
@@ -116,6 +117,7 @@ def close(
             w.evaluation.commitment(),
             result.outputs_commitment if outputs_commitment is None else outputs_commitment,
         ),
+        result.duplicates if duplicates is None else duplicates,
         list(result.scores[: len(w.ids)]) if scores is None else scores,
         proof_to_calldata(proof or result.proof),
         gas=CLOSE_GAS,

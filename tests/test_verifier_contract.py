@@ -38,9 +38,9 @@ from tests.helpers import ROOT, SWT
 
 pytestmark = pytest.mark.node
 
-#: 4 signals before the scores + TEST_CONFIG's 5 score slots.
-N_PUBLIC = 9
-SIGNALS = [7, 111, 222, 333, 90, 40, 75, 60, 95]
+#: 5 signals before the scores + TEST_CONFIG's 5 score slots.
+N_PUBLIC = 10
+SIGNALS = [7, 111, 222, 333, 0, 90, 40, 75, 60, 95]
 #: The verifier never needs more; on the embedded chain this skips gas estimation, which
 #: would re-run the pure-Python pairing ~10 times.
 GAS_LIMIT = 1_000_000
@@ -198,7 +198,7 @@ def test_a_valid_proof_verifies(setup: Setup, module_chain: Chain, verifier: Ver
 def test_padding_zeros_are_public_signals_too(
     setup: Setup, module_chain: Chain, verifier: Verifier
 ) -> None:
-    padded = [*SIGNALS[:6], 0, 0, 0]  # a round of 2 workers in 5 score slots
+    padded = [*SIGNALS[:7], 0, 0, 0]  # a round of 2 workers in 5 score slots
     proof = setup.trapdoor.prove(padded, setup.rng)
     assert verify(module_chain, verifier, proof_to_calldata(proof), padded)
     assert not verify(module_chain, verifier, proof_to_calldata(proof), [*padded[:8], 1])
@@ -342,18 +342,18 @@ def test_the_oracle_closes_a_round_with_the_generated_verifier(
     round_id = rounds.open(admin, ids, 111, 222).round_id
     scores = [80, 55]
     commitments = RoundCommitments(111, 222, 333)
-    signals = rounds.public_signals(round_id, commitments, scores)
+    signals = rounds.public_signals(round_id, commitments, 0, scores)
     assert len(signals) == N_PUBLIC
     proof = proof_to_calldata(setup.trapdoor.prove(signals, setup.rng))
-    forged = proof_to_calldata(setup.trapdoor.prove([*signals[:4], 100, 55, 0, 0, 0], setup.rng))
+    forged = proof_to_calldata(setup.trapdoor.prove([*signals[:5], 100, 55, 0, 0, 0], setup.rng))
     # Estimated: estimation stops at the first reverting run, and decodes the error.
     with pytest.raises(ContractReverted) as err:
-        rounds.close(admin, round_id, ids, commitments, scores, forged, gas=None)
+        rounds.close(admin, round_id, ids, commitments, 0, scores, forged, gas=None)
     assert (err.value.name, err.value.error_args) == (
         "UtilityOracleInvalidProof",
         {"roundId": round_id},
     )
-    closed = rounds.close(admin, round_id, ids, commitments, scores, proof, gas=GAS_LIMIT)
+    closed = rounds.close(admin, round_id, ids, commitments, 0, scores, proof, gas=GAS_LIMIT)
     print(f"closeRound, 2 workers, generated verifier: {closed.tx.gas_used} gas")
     assert rounds.get(round_id).status == RoundStatus.CLOSED
     assert [mj.registry.worker(w).last_score for w in ids] == scores

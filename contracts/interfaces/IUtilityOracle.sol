@@ -43,11 +43,13 @@ struct Groth16Proof {
 /// @notice Economic and safety parameters of the oracle, set by its admin.
 struct OracleParams {
     /// SWT (wei) minted per score point to a rewarded worker used within the last instant;
-    /// reward = baseRate * score / (1 + hoursSinceLastUse / 24).
+    /// reward = baseRate * score / (1 + hoursSinceLastUse / 24). Above zero.
     uint256 baseRate;
-    /// Workers scoring below this (0-100) are slashed and never rewarded.
+    /// Workers scoring below this are slashed and never rewarded: 10-90 (below 10 a guesser
+    /// of a ten-class task passes; above 90 one missed canary punishes a good worker).
     uint8 scoreFloor;
-    /// Share of the stake slashed from a worker under the floor, in basis points.
+    /// Share of the stake slashed from a worker under the floor, in basis points: 100-5000
+    /// (under 1 % a bad worker pays nothing to speak of; over 50 % one failed round ruins it).
     uint16 slashBps;
     /// Most workers one round may hold: at most the scoring circuit's k, the verifier's
     /// publicInputCount() - 4 score slots.
@@ -71,10 +73,17 @@ struct OracleParams {
 /// usefulness lies more than 3 standard deviations below the population mean.
 ///
 /// The proof's public signals, in order: round id, request commitment, evaluation
-/// commitment, outputs commitment, then one score per worker in round order, then zeros up to
-/// the verifier's publicInputCount() (a round may hold fewer workers than the circuit's k
-/// score slots). The verifier is fixed at construction and must expect at least 5 signals;
-/// maxWorkersPerRound can never exceed its publicInputCount() - 4.
+/// commitment, outputs commitment, the duplicates mask, then one score per worker in round
+/// order, then zeros up to the verifier's publicInputCount() (a round may hold fewer workers
+/// than the circuit's k score slots). The verifier is fixed at construction and must expect at
+/// least 6 signals; maxWorkersPerRound can never exceed its publicInputCount() - 5.
+///
+/// Copies earn nothing. A round lists its workers in registration order, and the proof's
+/// duplicates mask has bit i set when worker i's canary answers equal, byte for byte, those
+/// of a worker listed before it: a later registrant giving an earlier one's answers. Such a
+/// worker is paid nothing and shares no slashed stake for the round, its usefulness records
+/// a score of 0 (it added nothing), and it is not slashed (an independent model can agree
+/// with another on every canary). Ties in score go to the earlier registrant.
 interface IUtilityOracle {
     /// @notice A round holds 1 to `max` workers (or a proof has `max` score slots), not `count`.
     error UtilityOracleBadWorkerCount(uint256 count, uint256 max);
@@ -82,6 +91,8 @@ interface IUtilityOracle {
     error UtilityOracleWorkerNotActive(bytes32 id, WorkerStatus status);
     /// @notice Worker `id` appears twice in the round.
     error UtilityOracleDuplicateWorker(bytes32 id);
+    /// @notice A round lists its workers in registration order; worker `id` comes too early.
+    error UtilityOracleWorkerOutOfOrder(bytes32 id);
     /// @notice `value` is not an element of the BN254 scalar field.
     error UtilityOracleNotInField(uint256 value);
     /// @notice Round `roundId` is not open (its status is `status`).
@@ -122,25 +133,30 @@ interface IUtilityOracle {
     event RewardMinted(uint256 indexed roundId, bytes32 indexed workerId, address indexed owner, uint256 amount);
     /// @notice `amount` SWT slashed in round `roundId` was paid to `to`.
     event SlashDistributed(uint256 indexed roundId, address indexed to, uint256 amount);
+    /// @notice Worker `workerId`'s canary answers in round `roundId` equal those of a worker
+    /// registered before it: it earns nothing for the round and is recorded a score of 0.
+    event DuplicateAnswers(uint256 indexed roundId, bytes32 indexed workerId);
     /// @notice Worker `workerId` was terminated in round `roundId` by the 3-sigma rule.
     event WorkerEliminated(uint256 indexed roundId, bytes32 indexed workerId, uint16 usefulness);
     /// @notice The parameters changed.
     event ParamsChanged(OracleParams params);
 
-    /// @notice Opens a round over `workerIds` (all active, no repeats), binding the request
-    /// and the hidden evaluation set by their commitments. Only an operator.
+    /// @notice Opens a round over `workerIds` (all active, in registration order, no repeats),
+    /// binding the request and the hidden evaluation set by their commitments. Only an
+    /// operator.
     function openRound(bytes32[] calldata workerIds, uint256 requestCommitment, uint256 evaluationCommitment)
         external
         returns (uint256 roundId);
 
-    /// @notice Closes round `roundId` with the workers' `scores` and a proof of them; records
-    /// scores, mints rewards, slashes and terminates. `workerIds` and the request and
-    /// evaluation commitments must be those the round was opened with. Only an operator;
-    /// exactly once.
+    /// @notice Closes round `roundId` with the workers' `scores`, the `duplicates` mask and a
+    /// proof of them; records scores, mints rewards, slashes and terminates. `workerIds` and
+    /// the request and evaluation commitments must be those the round was opened with. Only
+    /// an operator; exactly once.
     function closeRound(
         uint256 roundId,
         bytes32[] calldata workerIds,
         RoundCommitments calldata commitments,
+        uint256 duplicates,
         uint8[] calldata scores,
         Groth16Proof calldata proof
     ) external;
@@ -150,10 +166,15 @@ interface IUtilityOracle {
     function abandonRound(uint256 roundId) external;
 
     /// @notice The public signals a proof for closing `roundId` must carry: round id, request
-    /// commitment, evaluation commitment, outputs commitment, `scores`, then zeros, in all the
-    /// verifier's publicInputCount() entries (4 + maxWorkersPerRound without a verifier).
-    /// Reverts with UtilityOracleBadWorkerCount when `scores` do not fit.
-    function publicSignals(uint256 roundId, RoundCommitments calldata commitments, uint8[] calldata scores)
+    /// commitment, evaluation commitment, outputs commitment, `duplicates`, `scores`, then
+    /// zeros, in all the verifier's publicInputCount() entries (5 + maxWorkersPerRound without
+    /// a verifier). Reverts with UtilityOracleBadWorkerCount when `scores` do not fit.
+    function publicSignals(
+        uint256 roundId,
+        RoundCommitments calldata commitments,
+        uint256 duplicates,
+        uint8[] calldata scores
+    )
         external
         view
         returns (uint256[] memory);

@@ -30,6 +30,9 @@ struct Worker {
     uint128 stake;
     /// When an Exiting or Terminated worker's stake can be withdrawn.
     uint40 unbondsAt;
+    /// Registration number: 1 for the first worker ever registered. Orders workers by who
+    /// came first: of two workers giving a round the same answers, the later earns nothing.
+    uint64 serial;
     /// What the worker does, e.g. "digits-8x8" as a right-padded bytes32.
     bytes32 capability;
     /// IPFS CID of the worker's WebAssembly module.
@@ -70,6 +73,10 @@ interface IWorkerRegistry {
     error WorkerRegistryZeroAmount();
     /// @notice The slash recipient cannot be the zero address.
     error WorkerRegistryZeroRecipient();
+    /// @notice `cid` is already registered, as worker `id`: a CID has one registrant, ever.
+    error WorkerRegistryCidTaken(string cid, bytes32 id);
+    /// @notice The minimum stake must be above zero: a free identity could never be slashed.
+    error WorkerRegistryZeroMinStake();
 
     /// @notice A worker was registered with `stake` bonded.
     event WorkerRegistered(
@@ -93,7 +100,8 @@ interface IWorkerRegistry {
     event OracleSet(address indexed oracle);
 
     /// @notice Registers the worker at `cid` for `capability`, bonding `stake` SWT pulled from
-    /// the caller (who must have approved it). Returns the worker id.
+    /// the caller (who must have approved it). Returns the worker id. A CID that any owner
+    /// registered before is refused, even after that worker has left.
     function register(string calldata cid, uint256 stake, bytes32 capability) external returns (bytes32 id);
 
     /// @notice Like {register}, with an EIP-2612 permit for `stake` signed by the caller, so a
@@ -141,9 +149,15 @@ interface IWorkerRegistry {
     /// @notice The worker `id` (status None if unknown).
     function worker(bytes32 id) external view returns (Worker memory);
 
-    /// @notice The worker's owner, status and stake: the part of {worker} the oracle needs,
-    /// without copying the CID.
-    function stakeOf(bytes32 id) external view returns (address owner, WorkerStatus status, uint256 stake);
+    /// @notice The worker's owner, status, stake and registration number: the part of
+    /// {worker} the oracle needs, without copying the CID.
+    function stakeOf(bytes32 id)
+        external
+        view
+        returns (address owner, WorkerStatus status, uint256 stake, uint256 serial);
+
+    /// @notice The id of the worker registered at `cid` (by whichever owner), or zero.
+    function workerIdOfCid(string calldata cid) external view returns (bytes32);
 
     /// @notice The id a worker registered by `owner` at `cid` has.
     function workerId(address owner, string calldata cid) external pure returns (bytes32);

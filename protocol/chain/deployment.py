@@ -30,8 +30,13 @@ from protocol.units import WEI_PER_SWT
 log = logging.getLogger(__name__)
 
 ZERO_ADDRESS = "0x0000000000000000000000000000000000000000"
-#: Public signals ahead of the scores: round id, request, evaluation and outputs commitments.
-SIGNALS_BEFORE_SCORES = 4
+#: Public signals ahead of the scores: round id, request, evaluation and outputs commitments,
+#: the duplicates mask (``oracle.circuit.SIGNALS_BEFORE_SCORES``; a test keeps them equal).
+SIGNALS_BEFORE_SCORES = 5
+#: The ranges UtilityOracle accepts (its MIN_/MAX_SCORE_FLOOR and MIN_/MAX_SLASH_BPS): checked
+#: here too, so a bad value is refused before anything is deployed.
+SCORE_FLOOR_RANGE = (10, 90)
+SLASH_BPS_RANGE = (100, 5_000)
 #: Workers per round of an oracle deployed without a verifier.
 DEFAULT_WORKERS_PER_ROUND = 5
 
@@ -59,6 +64,21 @@ class DeployConfig:
     round_timeout_s: int = 3_600
     #: Receives slashed stake nobody else earned; the deployer when None.
     treasury: str | None = None
+
+    def __post_init__(self) -> None:
+        """Refuses values that would break the economics (the contracts refuse them too):
+        a free identity could never be slashed, a floor at or under chance pays guessers, and
+        a slash under 1 % or over 50 % is no deterrent or ruins a worker for one bad round."""
+        if self.min_stake_wei <= 0:
+            raise ConfigError("the minimum stake must be above 0: a free worker cannot be slashed")
+        if self.base_rate_wei <= 0:
+            raise ConfigError("the base rate must be above 0")
+        low, high = SCORE_FLOOR_RANGE
+        if not low <= self.score_floor <= high:
+            raise ConfigError(f"the score floor must be {low}-{high}, got {self.score_floor}")
+        low, high = SLASH_BPS_RANGE
+        if not low <= self.slash_bps <= high:
+            raise ConfigError(f"the slash must be {low}-{high} basis points, got {self.slash_bps}")
 
     def oracle_params(self, deployer: str, max_workers_per_round: int) -> OracleParams:
         return OracleParams(

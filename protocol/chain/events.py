@@ -197,6 +197,12 @@ class SlashDistributed(ChainEvent):
 
 
 @dataclass(frozen=True, kw_only=True)
+class DuplicateAnswers(ChainEvent):
+    round_id: int
+    worker_id: bytes
+
+
+@dataclass(frozen=True, kw_only=True)
 class WorkerEliminated(ChainEvent):
     round_id: int
     worker_id: bytes
@@ -257,6 +263,7 @@ EVENT_CLASSES: dict[str, tuple[type[ChainEvent], ...]] = {
         RoundAbandoned,
         RewardMinted,
         SlashDistributed,
+        DuplicateAnswers,
         WorkerEliminated,
         ParamsChanged,
         RoleGranted,

@@ -51,9 +51,16 @@ class Registry:
             rounds_scored=int(raw[5]),
             stake=int(raw[6]),
             unbonds_at=int(raw[7]),
-            capability=decode_capability(bytes(raw[8])),
-            cid=str(raw[9]),
+            serial=int(raw[8]),
+            capability=decode_capability(bytes(raw[9])),
+            cid=str(raw[10]),
         )
+
+    def worker_id_of_cid(self, cid: str) -> bytes | None:
+        """The id of the worker registered at ``cid`` (by any owner), or None: a CID has one
+        registrant, ever."""
+        wid = bytes(call(self.chain, self._registry.functions.workerIdOfCid(cid)))
+        return None if wid == bytes(32) else wid
 
     def worker_ids(self, offset: int = 0, limit: int | None = None) -> list[bytes]:
         """Registered workers in registration order from ``offset``: ``limit`` of them, or all

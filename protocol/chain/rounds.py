@@ -12,6 +12,7 @@ from web3 import Web3
 from protocol.artifacts import load_artifact
 from protocol.chain.connection import Chain
 from protocol.chain.events import (
+    DuplicateAnswers,
     EventLog,
     RewardMinted,
     RoundOpened,
@@ -53,6 +54,8 @@ class Settlement:
     rewards: Mapping[bytes, int]
     slashed: Mapping[bytes, int]
     terminated: frozenset[bytes]
+    #: Workers that gave an earlier registrant's answers: paid nothing, recorded a 0.
+    duplicates: frozenset[bytes] = frozenset()
 
 
 @dataclass(frozen=True)
@@ -95,14 +98,16 @@ class Rounds:
         round_id: int,
         worker_ids: Sequence[bytes],
         commitments: RoundCommitments,
+        duplicates: int,
         scores: Sequence[int],
         proof: ProofCalldata,
         gas: int | None = CLOSE_GAS,
     ) -> ClosedRound:
-        """Closes ``round_id`` with the workers' scores and a proof of them (an operator
-        only, once); returns what the close paid and slashed. ``gas`` None estimates it."""
+        """Closes ``round_id`` with the workers' scores, the duplicates mask (bit i: worker i
+        repeated an earlier registrant's answers) and a proof of them (an operator only,
+        once); returns what the close paid and slashed. ``gas`` None estimates it."""
         fn = self._oracle.functions.closeRound(
-            round_id, list(worker_ids), commitments.as_tuple(), list(scores), proof
+            round_id, list(worker_ids), commitments.as_tuple(), duplicates, list(scores), proof
         )
         tx = transact(self.chain, signer, fn, gas=gas)
         return ClosedRound(tx, self._settlement(tx))
@@ -117,7 +122,8 @@ class Rounds:
         for slash in of_type(events, WorkerSlashed):
             slashed[slash.id] = slashed.get(slash.id, 0) + slash.amount
         terminated = frozenset(e.worker_id for e in of_type(events, WorkerEliminated))
-        return Settlement(rewards, slashed, terminated)
+        duplicates = frozenset(e.worker_id for e in of_type(events, DuplicateAnswers))
+        return Settlement(rewards, slashed, terminated, duplicates)
 
     def abandon(self, signer: Signer, round_id: int) -> TxResult:
         """Abandons an open round: nothing paid, nothing slashed (an operator at any time,
@@ -163,10 +169,16 @@ class Rounds:
         return bytes(call(self.chain, fn))
 
     def public_signals(
-        self, round_id: int, commitments: RoundCommitments, scores: Sequence[int]
+        self,
+        round_id: int,
+        commitments: RoundCommitments,
+        duplicates: int,
+        scores: Sequence[int],
     ) -> list[int]:
         """The public signals a proof closing ``round_id`` with ``scores`` must carry."""
-        fn = self._oracle.functions.publicSignals(round_id, commitments.as_tuple(), list(scores))
+        fn = self._oracle.functions.publicSignals(
+            round_id, commitments.as_tuple(), duplicates, list(scores)
+        )
         return [int(s) for s in call(self.chain, fn)]
 
     def reward_for(self, score: int, seconds_since_last_use: int) -> int:

@@ -56,6 +56,9 @@ class WorkerInfo:
     rounds_scored: int
     stake: int
     unbonds_at: int
+    #: Registration number (1 = the first worker ever): a round lists its workers in this
+    #: order, and of two that give the same answers the later earns nothing.
+    serial: int
     capability: str
     cid: str
 

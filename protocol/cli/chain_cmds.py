@@ -10,6 +10,8 @@ from rich.table import Table
 
 from protocol.chain.anvil import anvil_command, pid_file, port_in_use, start_anvil, stop_detached
 from protocol.chain.deployment import (
+    SCORE_FLOOR_RANGE,
+    SLASH_BPS_RANGE,
     DeployConfig,
     deploy_memjit,
     save_deployment,
@@ -89,12 +91,15 @@ def chain_down(port: int) -> None:
 @click.option("--base-rate", default="0.1", show_default=True, help="SWT minted per score point.")
 @click.option(
     "--score-floor",
-    type=click.IntRange(0, 100),
+    type=click.IntRange(*SCORE_FLOOR_RANGE),
     default=DeployConfig.score_floor,
     show_default=True,
 )
 @click.option(
-    "--slash-bps", type=click.IntRange(0, 10_000), default=DeployConfig.slash_bps, show_default=True
+    "--slash-bps",
+    type=click.IntRange(*SLASH_BPS_RANGE),
+    default=DeployConfig.slash_bps,
+    show_default=True,
 )
 @click.option(
     "--min-population",

@@ -78,6 +78,11 @@ def main(argv: list[str] | None = None) -> None:
             sys.exit(status)
     except click.exceptions.Exit as exc:
         sys.exit(exc.exit_code)
+    except click.UsageError as exc:  # one line, like every other error: the cause and help
+        where = exc.ctx.command_path if exc.ctx is not None else "memjit"
+        message = f"{exc.format_message()} (see `{where} --help`)"
+        err_console.print(f"[red]error:[/red] {escape(message)}", highlight=False, soft_wrap=True)
+        sys.exit(exc.exit_code)
     except click.ClickException as exc:
         exc.show()
         sys.exit(exc.exit_code)

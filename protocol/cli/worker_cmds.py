@@ -69,6 +69,9 @@ def worker_register(
     """Register a worker and bond its stake (one signature, one transaction)."""
     mj = contracts_for(rpc_url)
     signer = signer_for(mj.chain, keystore, account_index)
+    holder = mj.registry.worker_id_of_cid(cid)
+    if holder is not None:  # the registry refuses it too; this saves the signature and gas
+        raise ConfigError(f"CID {cid} is already registered, as worker 0x{holder.hex()}")
     wid, tx = mj.registry.register(
         signer, cid, parse_amount(stake), capability, permit=not no_permit
     )

@@ -141,9 +141,12 @@ class JITEngine:
             self._abandon(record, str(exc))
             raise RoundFailed(f"round {record.round_id} abandoned: {exc}") from exc
         outcomes = self._outcomes(workers, scores, runs, closed.settlement)
-        answers = consensus(
-            [(batch.user_answers(out), s) for out, s in zip(outputs, scores, strict=True)]
-        )
+        # A duplicate has no say in the vote: K copies of one model must not outvote it K to 1.
+        votes = [
+            (batch.user_answers(out), 0 if outcome.duplicate else outcome.score)
+            for out, outcome in zip(outputs, outcomes, strict=True)
+        ]
+        answers = consensus(sorted(votes, key=lambda vote: -vote[1]))
         return RequestResult(
             capability=capability,
             round_id=int(record.round_id or 0),
@@ -155,9 +158,11 @@ class JITEngine:
         )
 
     def candidates(self, capability: str) -> list[WorkerInfo]:
-        """The workers this request will use, best first."""
+        """The workers this request will use, in registration order (as a round lists them:
+        the proof marks a worker repeating an earlier one's answers)."""
         registered = self.mj.registry.capability_workers(capability)
-        return select_workers(registered, self.keys.shape.workers)
+        picked = select_workers(registered, self.keys.shape.workers)
+        return sorted(picked, key=lambda w: w.serial)
 
     # -- steps -------------------------------------------------------------------------------
 
@@ -210,6 +215,7 @@ class JITEngine:
             RoundCommitments(
                 record.request_commitment, record.evaluation_commitment, result.outputs_commitment
             ),
+            result.duplicates,
             scores,
             proof_to_calldata(result.proof),
         )
@@ -247,6 +253,7 @@ class JITEngine:
                 terminated=w.id in settlement.terminated,
                 failure=run.failure,
                 host=run.host,
+                duplicate=w.id in settlement.duplicates,
             )
             for w, score, run in zip(workers, scores, runs, strict=True)
         )

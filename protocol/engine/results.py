@@ -26,6 +26,8 @@ class WorkerOutcome:
     failure: str | None
     #: Where it ran: ``local``, or the pool worker's name.
     host: str = "local"
+    #: It gave the canary answers of a worker registered before it: paid nothing.
+    duplicate: bool = False
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -37,6 +39,7 @@ class WorkerOutcome:
             "terminated": self.terminated,
             "failure": self.failure,
             "host": self.host,
+            "duplicate": self.duplicate,
         }
 
     @classmethod
@@ -50,6 +53,7 @@ class WorkerOutcome:
             terminated=_flag(data["terminated"]),
             failure=None if data["failure"] is None else _text(data["failure"]),
             host=_text(data["host"]),
+            duplicate=_flag(data["duplicate"]),
         )
 
 

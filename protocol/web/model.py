@@ -116,6 +116,7 @@ class WorkerStanding:
             "slashed_wei": str(self.slashed_wei),
             "last_used": info.last_used,
             "unbonds_at": info.unbonds_at,
+            "serial": info.serial,
             "registered_tx": self.registered_tx,
         }
 
