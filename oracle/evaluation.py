@@ -93,8 +93,10 @@ class EvaluationSet:
 def draw_canaries(
     source: LabelledSet, count: int, rng: random.Random | None = None
 ) -> EvaluationSet:
-    """``count`` distinct items of ``source`` with a fresh salt. Without ``rng`` both come
-    from the OS's secure generator (a predictable draw would let workers learn the canaries)."""
+    """``count`` distinct items of ``source``, verbatim, with a fresh salt. Without ``rng``
+    both come from the OS's secure generator (a predictable draw would let workers learn the
+    canaries). Rounds draw through :class:`oracle.canaries.CanarySource`, which varies the
+    items and never repeats a published one; this is its step for a pool that is not varied."""
     if not 1 <= count <= len(source):
         raise MalformedInput(f"cannot draw {count} canaries from {len(source)} items")
     chooser = rng or secrets.SystemRandom()

@@ -1,8 +1,9 @@
 """What a capability means to the engine: the size of an item and where canaries come from.
 
 A worker of a capability maps a batch of items (concatenated) to one answer byte per item.
-Each capability has a labelled pool the oracle operator keeps private; canaries are drawn
-from it per round.
+Each capability has a default canary source: the pool that ships with the package, every
+canary a fresh, secret variation of one of its items (:mod:`oracle.canaries`). An operator's
+private pool (``canary_pool``) takes its place for its task.
 """
 
 from __future__ import annotations
@@ -10,7 +11,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from oracle.datasets import DIGITS_PIXELS, DIGITS_TASK, LabelledSet, load_digits_test
+from oracle.canaries import CanarySource, shipped_canaries
+from oracle.datasets import DIGITS_PIXELS, DIGITS_TASK
 from protocol.errors import UnknownCapability
 
 
@@ -19,13 +21,13 @@ class Capability:
     name: str
     #: Bytes of one input item.
     item_size: int
-    #: The labelled pool canaries are drawn from.
-    load_pool: Callable[[], LabelledSet]
+    #: Where canaries come from unless the operator names a private pool.
+    default_canaries: Callable[[], CanarySource]
 
 
 #: The capabilities this node knows, by name.
 CAPABILITIES: dict[str, Capability] = {
-    DIGITS_TASK: Capability(DIGITS_TASK, DIGITS_PIXELS, load_digits_test),
+    DIGITS_TASK: Capability(DIGITS_TASK, DIGITS_PIXELS, lambda: shipped_canaries(DIGITS_TASK)),
 }
 
 

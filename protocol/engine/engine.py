@@ -1,8 +1,9 @@
 """The JIT engine: one service request, one round, end to end.
 
 1. select the workers for the capability (:mod:`selection`);
-2. draw canaries, hide them among the user's items (:mod:`batch`), open the round on-chain
-   with the request and evaluation commitments;
+2. draw canaries (fresh variations of a pool's items: :mod:`oracle.canaries`), hide them among
+   the user's items (:mod:`batch`), open the round on-chain with the request and evaluation
+   commitments;
 3. fetch each worker's module by CID (verified, cached), run it on the batch in the sandbox,
    in this process or on a Celery pool (:mod:`protocol.pool`);
 4. prove the canary scores, close the round (the contract verifies the proof and settles
@@ -24,9 +25,10 @@ from collections.abc import Callable, Sequence
 
 from eth_utils.crypto import keccak
 
+from oracle.canaries import CanarySource
 from oracle.circuit import ScoringInputs
 from oracle.errors import OracleError
-from oracle.evaluation import EvaluationSet, draw_canaries
+from oracle.evaluation import EvaluationSet
 from oracle.field import R
 from oracle.prover import ScoringKeys, prove_scores
 from oracle.solidity import proof_to_calldata
@@ -54,7 +56,7 @@ from protocol.engine.journal import (
 )
 from protocol.engine.results import RequestResult, WorkerOutcome
 from protocol.engine.selection import select_workers
-from protocol.errors import ChainError, MemJitError, NoEligibleWorkers, RoundFailed
+from protocol.errors import ChainError, ConfigError, MemJitError, NoEligibleWorkers, RoundFailed
 from protocol.runtime import Execution, Executor, LocalExecutor, WorkerRuntime
 
 log = logging.getLogger(__name__)
@@ -73,7 +75,12 @@ class JITEngine:
         journal: Journal,
         rng: random.Random | None = None,
         executor: Executor | None = None,
+        canaries: CanarySource | None = None,
     ) -> None:
+        """``rng`` draws the canaries, their variations and salts, and the batch order: the
+        OS's secure generator unless a test seeds one. ``canaries`` is the operator's private
+        pool, used for its task's requests; other tasks draw from the capability's default.
+        A pool too small for the keys' rounds is refused here, before any round."""
         self.mj = contracts
         self.chain = contracts.chain
         self.operator = operator
@@ -83,6 +90,15 @@ class JITEngine:
         self.keys = keys
         self.journal = journal
         self.rng = rng or secrets.SystemRandom()
+        self.canaries = canaries
+        if canaries is not None:
+            spec = capability_for(canaries.task)
+            if canaries.pool.item_size != spec.item_size:
+                raise ConfigError(
+                    f"{canaries.origin}: {canaries.task} items are {spec.item_size} bytes, "
+                    f"not {canaries.pool.item_size}"
+                )
+            canaries.check(keys.shape.canaries)
 
     # -- a request ----------------------------------------------------------------------------
 
@@ -109,7 +125,7 @@ class JITEngine:
         if not workers:
             raise NoEligibleWorkers(f"no active worker is registered for {capability!r}")
         self.executor.check()  # before the round opens: an outage costs no gas
-        evaluation = draw_canaries(spec.load_pool(), self.keys.shape.canaries, self.rng)
+        evaluation = self.canary_source(capability).draw(self.keys.shape.canaries, self.rng)
         batch = mix(user_items, evaluation.inputs, self.rng)
         record = JournalEntry(
             key=uuid.uuid4().hex,
@@ -163,6 +179,13 @@ class JITEngine:
         registered = self.mj.registry.capability_workers(capability)
         picked = select_workers(registered, self.keys.shape.workers)
         return sorted(picked, key=lambda w: w.serial)
+
+    def canary_source(self, capability: str) -> CanarySource:
+        """Where ``capability``'s canaries come from: the operator's pool for its task, else
+        the capability's default (the shipped pool, varied)."""
+        if self.canaries is not None and self.canaries.task == capability:
+            return self.canaries
+        return capability_for(capability).default_canaries()
 
     # -- steps -------------------------------------------------------------------------------
 

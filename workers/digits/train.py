@@ -6,7 +6,9 @@
 The task, ``digits-8x8``: scikit-learn's 8×8 handwritten digits (1,797 images, shipped with
 the library: no download), pixels 0–16 as one byte each. A fixed, stratified split keeps
 25 % aside; those 450 items go to ``oracle/data/digits-8x8-test.bin`` (64 pixel bytes then the
-label byte, per item), which the workers never see in training.
+label byte, per item), which the workers never see in training. A digest of each of the 1,797
+published items goes to ``oracle/data/digits-8x8-published.bin``: canaries never repeat one
+(``oracle/canaries.py``).
 
 Three models of clearly different quality, all seeded, so reruns give the same weights on the
 same library versions:
@@ -35,9 +37,12 @@ from sklearn.neighbors import NearestCentroid
 from sklearn.neural_network import MLPClassifier
 from sklearn.preprocessing import StandardScaler
 
+from oracle.datasets import encode_digests
+
 ROOT = Path(__file__).resolve().parents[2]
 MODELS = ROOT / "workers" / "digits" / "models"
 TEST_SET = ROOT / "oracle" / "data" / "digits-8x8-test.bin"
+PUBLISHED = ROOT / "oracle" / "data" / "digits-8x8-published.bin"
 #: The first ten held-out images, pixels only: a ready input for `memjit worker run`.
 SAMPLE = ROOT / "workers" / "digits" / "sample.bin"
 SEED = 0
@@ -80,10 +85,23 @@ def tuned(estimator: Any, grid: dict[str, list[float]], x: np.ndarray, y: np.nda
     return GridSearchCV(estimator, grid, cv=5).fit(x, y).best_estimator_
 
 
+def published_digests(data: np.ndarray) -> bytes:
+    """The published-items file for every image of scikit-learn's digits."""
+    items = [bytes(row) for row in data.astype(np.uint8)]
+    return encode_digests(
+        items,
+        f"sha256[:8] of each of scikit-learn's {len(items)} 8x8 digits (64 pixel bytes), "
+        "sorted; regenerate with: python workers/digits/train.py",
+    )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--models", type=Path, default=MODELS, help="where the JSON models go")
     parser.add_argument("--test-set", type=Path, default=TEST_SET, help="the held-out items file")
+    parser.add_argument(
+        "--published", type=Path, default=PUBLISHED, help="the published items' digests file"
+    )
     args = parser.parse_args()
     digits = load_digits()
     x = digits.data.astype(np.float64)
@@ -137,6 +155,8 @@ def main() -> None:
     args.test_set.parent.mkdir(parents=True, exist_ok=True)
     args.test_set.write_bytes(items.tobytes())
     print(f"{args.test_set}: {len(items)} held-out items")
+    args.published.write_bytes(published_digests(digits.data))
+    print(f"{args.published}: digests of {len(digits.data)} published items")
     if args.test_set == TEST_SET:
         SAMPLE.write_bytes(x_test[:10].astype(np.uint8).tobytes())
         print(f"{SAMPLE}: 10 items, labels {' '.join(map(str, y_test[:10]))}")
