@@ -71,6 +71,9 @@ class Settings:
     pool_redeliver_s: float = 60.0
     #: Seconds a round waits for its runs on the pool before it is abandoned.
     pool_timeout_s: float = 300.0
+    #: The operator's private canary pool (a ``memjit-pool/1`` file, :mod:`oracle.pools`) for
+    #: its task's rounds. Unset: the pool that ships with the package, public but varied.
+    canary_pool: Path | None = None
 
     def __post_init__(self) -> None:
         for name, kind in (("store", StoreKind), ("hash_function", HashFunction)):
@@ -165,6 +168,8 @@ def _coerce(kind: Any, name: str, value: Any) -> Any:
             raise ConfigError(f"setting {name} must be a number, got {value!r}") from exc
     if kind == "str | None" and value in ("", None):
         return None  # an empty MEMJIT_BROKER means "no broker"
+    if kind == "Path | None":
+        return None if value in ("", None) else Path(str(value)).expanduser()
     return str(value)
 
 

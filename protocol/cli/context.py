@@ -105,6 +105,17 @@ def broker_option(func: F) -> F:
     )(func)
 
 
+def canary_pool_option(func: F) -> F:
+    """``--canary-pool FILE``: the operator's private canary pool."""
+    return click.option(
+        "--canary-pool",
+        type=click.Path(path_type=Path, dir_okay=False),
+        default=None,
+        help="Draw canaries from this private pool (memjit-pool/1, see docs/oracle.md) "
+        "[default: $MEMJIT_CANARY_POOL, else the shipped pool, varied].",
+    )(func)
+
+
 def connect_chain(settings: Settings, rpc_url: str | None, embedded_default: bool) -> Chain:
     """``--rpc`` if given; else the embedded chain or the configured RPC URL."""
     if rpc_url is None and embedded_default:

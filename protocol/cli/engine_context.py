@@ -1,5 +1,5 @@
-"""What a command that runs the engine needs: the chain, the operator's key, the oracle keys
-and the content store, given as one set of options and opened as one engine."""
+"""What a command that runs the engine needs: the chain, the operator's key, the oracle keys,
+the content store and the canary pool, given as one set of options and opened as one engine."""
 
 from __future__ import annotations
 
@@ -10,9 +10,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from oracle.pools import read_pool
 from protocol.cli.context import (
     RPC_HELP,
     broker_option,
+    canary_pool_option,
     contracts_for,
     load_settings,
     rpc_option,
@@ -30,7 +32,7 @@ from protocol.store import ContentStore, open_store
 @dataclass(frozen=True)
 class EngineOptions:
     """``--rpc``, ``--keystore``/``--account``, ``--keys``, ``--store``/``--ipfs-api``,
-    ``--broker``."""
+    ``--broker``, ``--canary-pool``."""
 
     rpc_url: str | None = None
     keystore: Path | None = None
@@ -39,6 +41,7 @@ class EngineOptions:
     store: str | None = None
     ipfs_api: str | None = None
     broker: str | None = None
+    canary_pool: Path | None = None
 
 
 def engine_options(func: Callable[..., Any]) -> Callable[..., Any]:
@@ -54,13 +57,17 @@ def engine_options(func: Callable[..., Any]) -> Callable[..., Any]:
         store: str | None,
         ipfs_api: str | None,
         broker: str | None,
+        canary_pool: Path | None,
         **kwargs: Any,
     ) -> Any:
-        options = EngineOptions(rpc_url, keystore, account_index, keys_dir, store, ipfs_api, broker)
+        options = EngineOptions(
+            rpc_url, keystore, account_index, keys_dir, store, ipfs_api, broker, canary_pool
+        )
         return func(*args, engine=options, **kwargs)
 
     wrapped: Callable[..., Any] = command
     for option in (
+        canary_pool_option,
         broker_option,
         store_options,
         keys_option,
@@ -76,9 +83,16 @@ def open_engine(
     options: EngineOptions, store_hook: Callable[[ContentStore], ContentStore] | None = None
 ) -> Iterator[JITEngine]:
     """The engine of this node: the recorded deployment, the operator's key, the configured
-    store and cache, the oracle keys, and a journal per chain and oracle. ``store_hook``
-    wraps the store the engine reads modules from (the swarm's, in a node of a swarm)."""
-    settings = load_settings(store=options.store, ipfs_api=options.ipfs_api, broker=options.broker)
+    store and cache, the oracle keys, the canary pool, and a journal per chain and oracle.
+    ``store_hook`` wraps the store the engine reads modules from (the swarm's, in a node of a
+    swarm)."""
+    settings = load_settings(
+        store=options.store,
+        ipfs_api=options.ipfs_api,
+        broker=options.broker,
+        canary_pool=options.canary_pool,
+    )
+    canaries = None if settings.canary_pool is None else read_pool(settings.canary_pool)
     mj = contracts_for(options.rpc_url, settings)
     operator = signer_for(mj.chain, options.keystore, options.account_index)
     journal = Journal(settings.home / "rounds" / f"{mj.chain.chain_id}-{mj.rounds.address}")
@@ -90,7 +104,7 @@ def open_engine(
         WorkerRuntime.from_settings(settings, store) as runtime,
         executor_for(settings, runtime) as executor,
     ):
-        yield JITEngine(mj, operator, runtime, keys, journal, executor=executor)
+        yield JITEngine(mj, operator, runtime, keys, journal, executor=executor, canaries=canaries)
 
 
 @contextmanager

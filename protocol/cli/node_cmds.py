@@ -47,11 +47,12 @@ def node_start(host: str, port: int, engine: EngineOptions, swarm: SwarmOptions)
                 )
                 console.print(f"swarm peer {state.swarm.address}", highlight=False, soft_wrap=True)
             served = ", ".join(state.capabilities) or "none (routing only)"
+            canaries = jit.canaries.origin if jit.canaries else "the shipped pool, varied"
             serve_until_signalled(
                 server,
                 f"node serving on {server.url} (chain {jit.mj.chain.chain_id}, oracle "
                 f"{jit.mj.rounds.address}, operator {jit.operator.address}; capabilities: "
-                f"{served}; workers run: {jit.executor.where})",
+                f"{served}; workers run: {jit.executor.where}; canaries: {canaries})",
             )
         finally:
             close_node(server)

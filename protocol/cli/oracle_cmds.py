@@ -10,6 +10,7 @@ from pathlib import Path
 import click
 from rich.table import Table
 
+from oracle.canaries import shipped_canaries
 from oracle.circuit import (
     MAX_CANARIES,
     MAX_WORKERS,
@@ -17,10 +18,10 @@ from oracle.circuit import (
     ScoringInputs,
     scoring_circuit,
 )
-from oracle.datasets import load_digits_test
 from oracle.errors import MalformedInput, OracleError
-from oracle.evaluation import EvaluationSet, draw_canaries
+from oracle.evaluation import EvaluationSet
 from oracle.files import write_atomic
+from oracle.pools import read_pool
 from oracle.prover import (
     INSECURE_SETUP_NOTE,
     PROOF,
@@ -39,7 +40,13 @@ from oracle.prover import (
 )
 from oracle.scoring import canary_outputs
 from oracle.snarkjs import write_r1cs, write_wtns
-from protocol.cli.context import json_option, load_settings, out_option, store_options
+from protocol.cli.context import (
+    canary_pool_option,
+    json_option,
+    load_settings,
+    out_option,
+    store_options,
+)
 from protocol.cli.output import console, err_console, print_json
 from protocol.errors import ConfigError, ProofError
 from protocol.runtime import WorkerRuntime
@@ -156,10 +163,14 @@ def oracle_circuit(workers: int, canaries: int, out: Path | None, as_json: bool)
     show_default=True,
     help="How many canaries.",
 )
+@canary_pool_option
 @out_option("Write the evaluation set here (it holds the hidden answers: keep it private).")
-def oracle_draw(canaries: int, out: Path | None) -> None:
-    """Draw canaries from the held-out digits-8x8 set, with a fresh random salt."""
-    evaluation = draw_canaries(load_digits_test(), canaries)
+def oracle_draw(canaries: int, canary_pool: Path | None, out: Path | None) -> None:
+    """Draw a round's canaries, as the engine does, with a fresh random salt: fresh
+    variations of the items of a private pool, or of the shipped held-out digits."""
+    pool = load_settings(canary_pool=canary_pool).canary_pool
+    source = shipped_canaries() if pool is None else read_pool(pool)
+    evaluation = source.draw(canaries)
     text = json.dumps(evaluation.to_json(), indent=2) + "\n"
     if out is None:
         click.echo(text, nl=False)
