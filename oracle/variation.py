@@ -19,7 +19,7 @@ is drawn again, so the identity is never used; callers still compare the result 
 must not equal (:mod:`oracle.canaries`). Under a millisecond per drawing: a round's 16 in
 about 15 ms.
 
-The default strength keeps the example classifiers within 3 points of their held-out accuracy
+The default strength keeps the example classifiers within 4 points of their held-out accuracy
 while a table of the published items answers nothing (docs/oracle.md, "Canaries";
 ``tests/test_canaries.py`` holds it to that).
 """
