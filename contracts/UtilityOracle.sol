@@ -305,8 +305,8 @@ contract UtilityOracle is IUtilityOracle, AccessControl, ReentrancyGuardTransien
 
     /// @dev Records the score of an active worker (0 for a duplicate) and slashes any bonded
     /// worker under the floor (exiting and terminated workers still answer for the rounds they
-    /// played; a duplicate answered as well as the worker it repeats, so it is not slashed).
-    /// Fills `entry`; returns the amount slashed to this contract.
+    /// played; a duplicate answers for its own score, or two failing workers would shield each
+    /// other). Fills `entry`; returns the amount slashed to this contract.
     function _scoreWorker(bytes32 id, uint8 score, OracleParams memory p, Settlement memory entry)
         private
         returns (uint256 slashed)
@@ -319,7 +319,6 @@ contract UtilityOracle is IUtilityOracle, AccessControl, ReentrancyGuardTransien
             entry.idleSeconds = block.timestamp - previousLastUsed;
             entry.usefulness = usefulness;
         }
-        if (entry.duplicate) return 0;
         if (score < p.scoreFloor && stake > 0 && status != WorkerStatus.Withdrawn) {
             slashed = _registry.slash(id, (stake * p.slashBps) / 10_000, address(this));
         }

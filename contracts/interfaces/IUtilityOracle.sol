@@ -81,9 +81,10 @@ struct OracleParams {
 /// Copies earn nothing. A round lists its workers in registration order, and the proof's
 /// duplicates mask has bit i set when worker i's canary answers equal, byte for byte, those
 /// of a worker listed before it: a later registrant giving an earlier one's answers. Such a
-/// worker is paid nothing and shares no slashed stake for the round, its usefulness records
-/// a score of 0 (it added nothing), and it is not slashed (an independent model can agree
-/// with another on every canary). Ties in score go to the earlier registrant.
+/// worker is paid nothing and shares no slashed stake for the round, and its usefulness records
+/// a score of 0 (it added nothing). It is slashed like any worker when its own score is under
+/// the floor (so two failing workers cannot shield each other). Ties in score go to the
+/// earlier registrant.
 interface IUtilityOracle {
     /// @notice A round holds 1 to `max` workers (or a proof has `max` score slots), not `count`.
     error UtilityOracleBadWorkerCount(uint256 count, uint256 max);
