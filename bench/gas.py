@@ -68,8 +68,10 @@ def measure() -> list[tuple[str, int]]:
         def run_round(scores: list[int]) -> tuple[int, int]:
             opened = rounds.open(admin, ids, 1, 2)
             commitments = RoundCommitments(1, 2, 3)
-            proof = fake_proof(rounds.public_signals(opened.round_id, commitments, scores))
-            closed = rounds.close(admin, opened.round_id, ids, commitments, scores, proof, gas=None)
+            proof = fake_proof(rounds.public_signals(opened.round_id, commitments, 0, scores))
+            closed = rounds.close(
+                admin, opened.round_id, ids, commitments, 0, scores, proof, gas=None
+            )
             return opened.tx.gas_used, closed.tx.gas_used
 
         opened, first = run_round([90, 80, 70, 60, 50])

@@ -169,6 +169,7 @@ def round_gas() -> dict[str, int]:
             round_id,
             ids,
             RoundCommitments(inputs.request_commitment, evaluation, result.outputs_commitment),
+            result.duplicates,
             list(result.scores),
             proof,
             gas=None,

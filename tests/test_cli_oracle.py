@@ -83,7 +83,7 @@ def test_verify_exit_codes_valid_invalid_malformed(proof_dir: Path, tmp_path: Pa
     (tampered / "public.json").write_text(json.dumps(public[:-1]))
     result = memjit("oracle", "verify", str(tampered))
     assert result.returncode == 2
-    assert_one_line_error(result, "expected 9 public signals")
+    assert_one_line_error(result, "expected 10 public signals")
     (tampered / "proof.json").write_text("{not json")
     assert_one_line_error(memjit("oracle", "verify", str(tampered)), "proof.json")
 
@@ -150,7 +150,7 @@ def test_setup_writes_a_key_folder_that_deploy_uses(anvil, tmp_path: Path):
     result = memjit("deploy", "--rpc", anvil.url, "--keys", str(keys), "--json")
     assert result.returncode == 0, result.stderr
     address = json.loads(result.stdout)["verifier"]
-    assert Verifier(connect(anvil.url), address).public_input_count() == 6
+    assert Verifier(connect(anvil.url), address).public_input_count() == 7
     assert_one_line_error(
         memjit("deploy", "--rpc", anvil.url, "--keys", str(keys), "--verifier", address), "not both"
     )

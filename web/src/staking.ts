@@ -132,6 +132,16 @@ class Session {
     });
   }
 
+  /** The id of the worker registered at `cid` by anyone, or zero: a CID has one registrant. */
+  holderOf(cid: string) {
+    return readContract(this.client, {
+      address: this.registry,
+      abi: REGISTRY_ABI,
+      functionName: "workerIdOfCid",
+      args: [cid],
+    });
+  }
+
   /** Signs an EIP-2612 permit letting the registry take `value` SWT. */
   async signPermit(value: bigint): Promise<Permit> {
     const nonce = await readContract(this.client, {
@@ -272,6 +282,10 @@ export async function registerWorker(
   const existing = await session.worker(id);
   if (existing.status !== STATUS_NONE) {
     stop(`You already registered this CID as worker ${shortHash(id)}.`);
+  }
+  const holder = await session.holderOf(cid);
+  if (BigInt(holder) !== 0n) {
+    stop(`This CID is already registered, as worker ${shortHash(holder)}: a CID has one owner.`);
   }
 
   const permit = await session.signPermit(stake);
