@@ -3,8 +3,10 @@ command line; the tests and benchmarks run it too).
 
 It deploys the contracts (with the Groth16 verifier of the packaged development keys),
 publishes the example workers to the node's content store (three digit classifiers of
-different quality, a random guesser, a worker that spins forever and one that eats memory),
-registers each with stake, and serves requests. Each request is a round: the engine picks five
+different quality, a random guesser, a worker that spins forever, one that eats memory, and
+two that cheat: a memoriser holding every labelled digit the package ships, and a copy of
+the best classifier under another CID and owner), registers each with stake, and serves
+requests. Each request is a round: the engine picks five
 workers, hides 16 canaries among the user's 5 digits, runs the workers in the sandbox, proves
 their canary scores and closes the round on-chain, which pays the best three and slashes the
 ones under the floor. The leaderboard at the end shows the selection.
@@ -36,10 +38,48 @@ from protocol.engine import JITEngine, Journal, RequestResult
 from protocol.runtime import Executor, WorkerRuntime
 from protocol.settings import Settings
 from protocol.toolchain import build_file
+from protocol.toolchain.lookup import build_lookup_worker
+from protocol.toolchain.variants import tagged_copy
 from protocol.units import WEI_PER_SWT
 
 CAPABILITY = "digits-8x8"
 USER_ITEMS = 5
+
+
+@dataclass(frozen=True)
+class Example:
+    """An example worker's source, built as it is."""
+
+    path: str
+
+    def module(self) -> bytes:
+        return build_file(example_path(self.path))
+
+
+@dataclass(frozen=True)
+class Copy:
+    """A copycat: an example's module under another CID (a custom section holds ``tag``)."""
+
+    of: Example
+    tag: str
+
+    def module(self) -> bytes:
+        return tagged_copy(self.of.module(), self.tag)
+
+
+@dataclass(frozen=True)
+class Memoriser:
+    """A lookup table of every labelled digit the package ships; any other item is answered
+    ``miss_answer``."""
+
+    miss_answer: int
+
+    def module(self) -> bytes:
+        return build_lookup_worker(load_digits_test(), miss_answer=self.miss_answer)
+
+
+#: How an entrant's module is made.
+Recipe = Example | Copy | Memoriser
 
 
 @dataclass(frozen=True)
@@ -48,19 +88,27 @@ class Entrant:
 
     name: str
     owner_index: int
-    source: str
+    recipe: Recipe
     stake_swt: int
+    #: Requests served before it registers (a copycat waits for a worker worth copying);
+    #: one that would enter after the last request registers at the end.
+    enters_after: int = 0
 
 
+MLP = Example("digits/models/mlp.json")
 ENTRANTS = (
-    Entrant("small-mlp", 1, "digits/models/mlp.json", 300),
-    Entrant("logistic-regression", 2, "digits/models/logistic.json", 200),
-    Entrant("nearest-centroid", 2, "digits/models/centroid.json", 200),
-    Entrant("random-guesser", 3, "hostile/random.wat", 150),
-    Entrant("infinite-loop", 3, "hostile/spin.wat", 150),
-    Entrant("memory-bomb", 4, "hostile/bomb.wat", 150),
+    Entrant("small-mlp", 1, MLP, 300),
+    Entrant("logistic-regression", 2, Example("digits/models/logistic.json"), 200),
+    Entrant("nearest-centroid", 2, Example("digits/models/centroid.json"), 200),
+    Entrant("random-guesser", 3, Example("hostile/random.wat"), 150),
+    Entrant("infinite-loop", 3, Example("hostile/spin.wat"), 150),
+    Entrant("memory-bomb", 4, Example("hostile/bomb.wat"), 150),
+    # The cheats arrive once the first round has shown who leads and what canaries look like.
+    # Of two workers with the same canary answers, the later registrant earns nothing.
+    Entrant("memoriser", 5, Memoriser(miss_answer=1), 150, enters_after=1),
+    Entrant("copycat", 5, Copy(MLP, "copycat"), 150, enters_after=1),
 )
-OWNERS = {1: "bob", 2: "alice", 3: "mallory", 4: "trent"}
+OWNERS = {1: "bob", 2: "alice", 3: "mallory", 4: "trent", 5: "eve"}
 
 
 def example_path(relative: str) -> Path:
@@ -193,15 +241,23 @@ def run_demo(
     runtime = WorkerRuntime.from_settings(Settings.load(home=work))
     entrants: dict[bytes, Entrant] = {}
     funded: set[int] = set()
-    for entrant in ENTRANTS:
-        owner = devnet_signer(chain, entrant.owner_index)
-        if entrant.owner_index not in funded:
-            mj.token.faucet(owner, 1_000 * WEI_PER_SWT)
-            funded.add(entrant.owner_index)
-        cid = runtime.publish(build_file(example_path(entrant.source)))
-        wid, _ = mj.registry.register(owner, cid, entrant.stake_swt * WEI_PER_SWT, CAPABILITY)
-        entrants[wid] = entrant
-        report.staked(entrant, cid)
+
+    def enter(served: int) -> None:
+        """Publishes and stakes the entrants due after ``served`` requests."""
+        for entrant in ENTRANTS:
+            if min(entrant.enters_after, rounds) != served:
+                continue
+            owner = devnet_signer(chain, entrant.owner_index)
+            if entrant.owner_index not in funded:
+                mj.token.faucet(owner, 1_000 * WEI_PER_SWT)
+                funded.add(entrant.owner_index)
+            cid = runtime.publish(entrant.recipe.module())
+            stake = entrant.stake_swt * WEI_PER_SWT
+            wid, _ = mj.registry.register(owner, cid, stake, CAPABILITY)
+            entrants[wid] = entrant
+            report.staked(entrant, cid)
+
+    enter(0)
 
     engine = JITEngine(
         mj,
@@ -228,6 +284,7 @@ def run_demo(
         right = sum(a == t for a, t in zip(result.answers or b"", truth, strict=False))
         correct += right
         report.served(result, entrants, right)
+        enter(number)
     runtime.close()
 
     return DemoSummary(

@@ -10,6 +10,8 @@ from tests.helpers import memjit
 
 CLASSIFIERS = {"small-mlp", "logistic-regression", "nearest-centroid"}
 USELESS = {"random-guesser", "infinite-loop", "memory-bomb"}
+#: Cheats: a table of the shipped digits, and a copy of the MLP under another CID and owner.
+CHEATS = {"memoriser", "copycat"}
 
 
 def check_summary(summary: dict, rounds: int) -> None:
@@ -32,11 +34,15 @@ def check_summary(summary: dict, rounds: int) -> None:
                 assert w["score"] < 20 and int(w["slashed_wei"]) > 0 and int(w["reward_wei"]) == 0
             if w["name"] == "infinite-loop":
                 assert w["failure"] == "out-of-fuel"
+            if w["name"] in CHEATS:
+                assert int(w["reward_wei"]) == 0
+            if w["name"] == "copycat":  # it repeats the MLP's answers: paid nothing, not slashed
+                assert int(w["slashed_wei"]) == 0
     board = summary["leaderboard"]
     ranked = [row["name"] for row in board if row["rounds"]]
-    # Darwinian selection: every classifier ranks above every useless worker
+    # Darwinian selection: every classifier ranks above every useless worker and every cheat
     assert set(ranked[:3]) == CLASSIFIERS
-    assert all(int(row["rewards_wei"]) == 0 for row in board if row["name"] in USELESS)
+    assert all(int(row["rewards_wei"]) == 0 for row in board if row["name"] in USELESS | CHEATS)
     assert summary["user_items_correct"] >= 0.8 * summary["user_items"]
 
 
@@ -56,7 +62,7 @@ def test_demo_prints_rounds_and_the_leaderboard_and_draws_it(tmp_path):
     assert "INSECURE" in result.stdout
     svg = ElementTree.parse(picture).getroot()  # well-formed XML
     lines = svg.findall("{http://www.w3.org/2000/svg}polyline")
-    assert len(lines) == len(CLASSIFIERS | USELESS)  # one per worker
+    assert len(lines) == len(CLASSIFIERS | USELESS | CHEATS)  # one per worker
     assert all(len(line.get("points", "").split()) == 3 for line in lines)  # rounds 0, 1, 2
 
 

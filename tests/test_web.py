@@ -53,12 +53,19 @@ class Site:
     mj: MemJitContracts
     server: WebServer
     summary: dict[str, Any]
-    module_cid: str  # a worker module in the server's store
+    #: Worker modules in the server's store that nobody registered, one per test that
+    #: registers or tries to (a CID has one registrant, ever).
+    module_cids: tuple[str, ...]
     text_cid: str  # content in the store that is not a WebAssembly module
+    taken_cid: str  # a worker module in the store that the demo registered
 
     @property
     def url(self) -> str:
         return self.server.url
+
+    @property
+    def module_cid(self) -> str:
+        return self.module_cids[0]
 
     def get(self, path: str, host: str | None = None) -> tuple[int, dict[str, Any]]:
         request = urllib.request.Request(self.url + path)
@@ -98,10 +105,13 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
     summary = run_demo(chain, settings, home / "demo", DEMO_ROUNDS, seed=7).to_json()
     mj = MemJitContracts(chain, load_deployment(settings.deployments_file, chain))
     runtime = WorkerRuntime.from_settings(settings)
-    module_cid = runtime.publish(build_file(example_path("hostile/random.wat")))
+    # Modules nobody registered: the demo's own CIDs are taken.
+    fresh = ("hostile/trap.wat", "hostile/flood.wat", "basic/echo.wat")
+    module_cids = tuple(runtime.publish(build_file(example_path(path))) for path in fresh)
     text_cid = runtime.store.put(b"a README, not a worker\n")
+    taken_cid = runtime.publish(build_file(example_path("hostile/random.wat")))
     server = serve(WebState(ChainView(mj), runtime))
-    yield Site(anvil, settings, mj, server, summary, module_cid, text_cid)
+    yield Site(anvil, settings, mj, server, summary, module_cids, text_cid, taken_cid)
     server.shutdown()
     server.server_close()
     runtime.close()
@@ -116,7 +126,7 @@ def test_dashboard_reports_the_rounds_the_demo_settled(site: Site):
     assert status == 200
     mj = site.mj
     by_id = {w["id"]: w for w in board["workers"]}
-    assert len(site.summary["leaderboard"]) == 6  # other tests may have registered more since
+    assert len(site.summary["leaderboard"]) == 8  # other tests may have registered more since
     for row in site.summary["leaderboard"]:
         shown = by_id[row["id"]]
         assert shown["usefulness"] == row["usefulness"]
@@ -175,7 +185,7 @@ def test_account_lists_balance_and_owned_workers(site: Site):
 def test_api_names_bad_input(site: Site):
     assert site.get("/api/modules/" + site.module_cid) == (
         200,
-        {"cid": site.module_cid, "size_bytes": len(build_file(example_path("hostile/random.wat")))},
+        {"cid": site.module_cid, "size_bytes": len(build_file(example_path("hostile/trap.wat")))},
     )
     status, body = site.get("/api/modules/" + site.text_cid)
     assert (status, body["kind"]) == (422, "InvalidModule")
@@ -277,7 +287,7 @@ def test_demo_serves_the_dashboard_of_its_in_process_chain(browser: Any):
             assert json.loads(response.read())["chain"]["wallet_reachable"] is False
         with urllib.request.urlopen(url + "/api/dashboard", timeout=30) as response:
             board = json.loads(response.read())
-        assert len(board["workers"]) == 6 and len(board["rounds"]) == 1
+        assert len(board["workers"]) == 8 and len(board["rounds"]) == 1
         page = browser.new_page()
         page.goto(url)
         expect(page.locator("#rounds tr[data-round-id]")).to_have_count(1)
@@ -526,7 +536,7 @@ def test_wallet_adds_stake_exits_and_withdraws(site: Site, open_page: OpenPage):
     from playwright.sync_api import expect
 
     owner = site.funded(6)
-    wid, _ = site.mj.registry.register(owner, site.module_cid, 120 * SWT, "digits-8x8")
+    wid, _ = site.mj.registry.register(owner, site.module_cids[1], 120 * SWT, "digits-8x8")
     wallet = wallet_for(site, owner)
     page = open_page(wallet)
     connect_wallet(page, owner.address)
@@ -573,27 +583,28 @@ def test_bad_input_shows_a_message_and_sends_nothing(site: Site, open_page: Open
             expect(message(page)).to_contain_text(needle)
         assert "error" in (message(page).get_attribute("class") or "")
 
-    refused(site.module_cid, "50", "minimum stake is 100")
-    refused(site.module_cid, "250", "Not enough SWT: you have 200")
+    refused(site.module_cids[2], "50", "minimum stake is 100")
+    refused(site.module_cids[2], "250", "Not enough SWT: you have 200")
     refused(site.text_cid, "150", "is not a worker module")
     refused(site.summary["leaderboard"][0]["cid"], "150", "publish it first")
+    refused(site.taken_cid, "150", "already registered, as worker")
     refused("", "150", "Enter the CID")
-    refused(site.module_cid, "-3", "Enter the stake")
+    refused(site.module_cids[2], "-3", "Enter the stake")
     assert wallet.signatures() == 0
 
     wallet.reject = {"eth_signTypedData_v4"}
-    refused(site.module_cid, "150", "You rejected the signature request; nothing was sent.")
+    refused(site.module_cids[2], "150", "You rejected the signature request; nothing was sent.")
     wallet.reject = set()
     wallet.signer = devnet_signer(site.mj.chain, 9).account  # a permit signed by someone else
-    refused(site.module_cid, "150", "ERC2612InvalidSigner")
+    refused(site.module_cids[2], "150", "ERC2612InvalidSigner")
     wallet.signer = None
     wallet.reject = {"eth_sendTransaction"}
-    refused(site.module_cid, "150", "You rejected the transaction; nothing was sent.")
+    refused(site.module_cids[2], "150", "You rejected the transaction; nothing was sent.")
 
     assert wallet.sent == []
     assert site.mj.chain.w3.eth.get_transaction_count(owner.address) == nonce
     assert (
-        site.mj.registry.worker(worker_id(owner.address, site.module_cid)).status
+        site.mj.registry.worker(worker_id(owner.address, site.module_cids[2])).status
         == WorkerStatus.NONE
     )
     assert site.mj.token.balance_of(owner.address) == 200 * SWT
