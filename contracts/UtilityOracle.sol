@@ -294,19 +294,20 @@ contract UtilityOracle is IUtilityOracle, AccessControl, ReentrancyGuardTransien
             }
         }
 
-        // The population statistics now hold every score of this round.
+        // The population statistics now hold every score of this round. A duplicate's
+        // usefulness did not change (it may not even be in the population yet).
         for (uint256 i = 0; i < n; ++i) {
-            if (entries[i].active && isOutlier(entries[i].usefulness)) {
+            if (entries[i].active && !entries[i].duplicate && isOutlier(entries[i].usefulness)) {
                 _registry.terminate(workerIds[i]);
                 emit WorkerEliminated(roundId, workerIds[i], entries[i].usefulness);
             }
         }
     }
 
-    /// @dev Records the score of an active worker (0 for a duplicate) and slashes any bonded
-    /// worker under the floor (exiting and terminated workers still answer for the rounds they
-    /// played; a duplicate answers for its own score, or two failing workers would shield each
-    /// other). Fills `entry`; returns the amount slashed to this contract.
+    /// @dev Records the score of an active worker (a duplicate's leaves its usefulness as it
+    /// was) and slashes any bonded worker under the floor (exiting and terminated workers still
+    /// answer for the rounds they played; a duplicate answers for its own score, or two
+    /// failing workers would shield each other). Fills `entry`; returns the amount slashed.
     function _scoreWorker(bytes32 id, uint8 score, OracleParams memory p, Settlement memory entry)
         private
         returns (uint256 slashed)
@@ -315,7 +316,7 @@ contract UtilityOracle is IUtilityOracle, AccessControl, ReentrancyGuardTransien
         entry.owner = owner;
         if (status == WorkerStatus.Active) {
             entry.active = true;
-            (uint40 previousLastUsed, uint16 usefulness) = _registry.recordScore(id, entry.duplicate ? 0 : score);
+            (uint40 previousLastUsed, uint16 usefulness) = _registry.recordScore(id, score, entry.duplicate);
             entry.idleSeconds = block.timestamp - previousLastUsed;
             entry.usefulness = usefulness;
         }

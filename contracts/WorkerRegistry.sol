@@ -194,7 +194,7 @@ contract WorkerRegistry is IWorkerRegistry, Ownable, ReentrancyGuardTransient {
     }
 
     /// @inheritdoc IWorkerRegistry
-    function recordScore(bytes32 id, uint8 score)
+    function recordScore(bytes32 id, uint8 score, bool duplicate)
         external
         onlyOracle
         returns (uint40 previousLastUsed, uint16 usefulness)
@@ -202,6 +202,14 @@ contract WorkerRegistry is IWorkerRegistry, Ownable, ReentrancyGuardTransient {
         if (score > 100) revert WorkerRegistryInvalidScore(score);
         Worker storage w = _existingWorker(id);
         if (w.status != WorkerStatus.Active) revert WorkerRegistryWrongStatus(id, w.status);
+        if (duplicate) {
+            previousLastUsed = w.lastUsed;
+            usefulness = w.usefulness;
+            w.lastScore = score;
+            w.lastUsed = uint40(block.timestamp);
+            emit ScoreRecorded(id, score, usefulness);
+            return (previousLastUsed, usefulness);
+        }
 
         uint256 scaled = uint256(score) * 100;
         uint256 updated;

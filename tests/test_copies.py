@@ -2,8 +2,8 @@
 
 A copy of the MLP (the same code with a custom section appended, so another CID) registered by
 another owner after the original gives the same answers on every canary: the proof marks it,
-the contract pays it nothing and records it a 0, and its vote does not count twice. The MLP's
-own CID is refused to anyone else, with one line and nothing spent.
+the contract pays it nothing and does not count the round towards its usefulness. The MLP's own
+CID is refused to anyone else, with one line and nothing spent.
 """
 
 from __future__ import annotations
@@ -56,5 +56,5 @@ def test_a_copy_of_the_best_worker_is_paid_nothing(network) -> None:
     assert (copy["duplicate"], mlp["duplicate"]) == (True, False)
     assert copy["reward_wei"] == "0" and int(mlp["reward_wei"]) > 0
     assert copy["slashed_wei"] == "0"
-    info = mj.registry.worker(copy_id)
-    assert (info.last_score, info.usefulness) == (0, 0)
+    info = mj.registry.worker(copy_id)  # never scored on its own: still a newcomer
+    assert (info.last_score, info.usefulness, info.rounds_scored) == (copy["score"], 0, 0)

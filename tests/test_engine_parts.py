@@ -5,7 +5,7 @@ from __future__ import annotations
 import random
 
 from protocol.chain import WorkerInfo, WorkerStatus
-from protocol.engine.batch import consensus, mix
+from protocol.engine.batch import best_answers, mix
 from protocol.engine.selection import select_workers
 
 
@@ -22,13 +22,13 @@ def test_canaries_are_shuffled_in_and_split_back_out():
     assert batch.user_answers(None) is None
 
 
-def test_consensus_weighs_votes_by_score_and_breaks_ties_toward_the_first_worker():
-    best, second, third = b"\x01\x07\x03", b"\x02\x08\x03", b"\x02\x09\x04"
-    # item 0: 2 (60 + 50) beats 1 (100); item 1: three-way, 7 has the most; item 2: 3 wins
-    assert consensus([(best, 100), (second, 60), (third, 50)]) == b"\x02\x07\x03"
-    assert consensus([(best, 50), (second, 50)]) == b"\x01\x07\x03"  # a tie: the first
-    assert consensus([(best, 0), (None, 90), (second, 10)]) == second  # score 0 has no say
-    assert consensus([(None, 100), (best, 0)]) is None
+def test_the_user_gets_the_most_useful_workers_answers():
+    first, second, third = b"\x01\x07\x03", b"\x02\x08\x03", b"\x02\x09\x04"
+    # two weaker workers agreeing do not outvote the best one
+    assert best_answers([(first, 9600), (second, 9300), (third, 8900)]) == first
+    assert best_answers([(first, 5000), (second, 5000)]) == first  # a tie: the earlier
+    assert best_answers([(first, 0), (None, 9000), (second, 10)]) == second  # no say at 0
+    assert best_answers([(None, 100), (first, 0)]) is None
 
 
 def info(n: int, usefulness: int, rounds: int, status: WorkerStatus = WorkerStatus.ACTIVE):

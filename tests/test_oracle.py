@@ -167,11 +167,27 @@ def test_a_worker_repeating_an_earlier_registrants_answers_earns_nothing(world: 
     assert settlement.duplicates == {ids[1], ids[3]}
     assert set(settlement.rewards) == {ids[0]}  # the copy of the best earns nothing
     # A copy answers for its own score: the copy of a bad worker is slashed like it (else two
-    # failing workers would shield each other). A copy records a score of 0: it added nothing,
-    # so it drops out of selection.
+    # failing workers would shield each other). The round does not count towards a copy's
+    # usefulness: never scored on its own, it stays a newcomer.
     assert set(settlement.slashed) == {ids[2], ids[3]}
     assert settlement.slashed[ids[2]] == settlement.slashed[ids[3]] > 0
-    assert [registry.worker(w).usefulness for w in ids] == [9000, 0, 1000, 0]
+    infos = [registry.worker(w) for w in ids]
+    assert [(w.usefulness, w.rounds_scored, w.last_score) for w in infos] == [
+        (9000, 1, 90),
+        (0, 0, 90),
+        (1000, 1, 10),
+        (0, 0, 10),
+    ]
+    assert infos[1].last_used == infos[0].last_used  # it waits its turn among newcomers
+    # An established worker keeps the usefulness it earned when it later repeats another.
+    again = open_round(world, ids[:2])
+    proof = fake_proof(rounds.public_signals(again, COMMITTED, 0, [100, 60]))
+    rounds.close(world.admin, again, ids[:2], COMMITTED, 0, [100, 60], proof, gas=None)
+    established = registry.worker(ids[1]).usefulness
+    third = open_round(world, ids[:2])
+    proof = fake_proof(rounds.public_signals(third, COMMITTED, 0b10, [100, 100]))
+    rounds.close(world.admin, third, ids[:2], COMMITTED, 0b10, [100, 100], proof, gas=None)
+    assert registry.worker(ids[1]).usefulness == established == 6000
     # A forged mask does not verify: the proof binds it.
     with pytest.raises(ContractReverted, match="UtilityOracleInvalidProof"):
         other = open_round(world, ids)

@@ -81,10 +81,11 @@ struct OracleParams {
 /// Copies earn nothing. A round lists its workers in registration order, and the proof's
 /// duplicates mask has bit i set when worker i's canary answers equal, byte for byte, those
 /// of a worker listed before it: a later registrant giving an earlier one's answers. Such a
-/// worker is paid nothing and shares no slashed stake for the round, and its usefulness records
-/// a score of 0 (it added nothing). It is slashed like any worker when its own score is under
-/// the floor (so two failing workers cannot shield each other). Ties in score go to the
-/// earlier registrant.
+/// worker is paid nothing and shares no slashed stake for the round, and the round does not
+/// count towards its usefulness (a copy never earns a usefulness of its own, so it stays a
+/// newcomer; an honest model that happened to agree keeps the usefulness it earned). It is
+/// slashed like any worker when its own score is under the floor (so two failing workers
+/// cannot shield each other). Ties in score go to the earlier registrant.
 interface IUtilityOracle {
     /// @notice A round holds 1 to `max` workers (or a proof has `max` score slots), not `count`.
     error UtilityOracleBadWorkerCount(uint256 count, uint256 max);
@@ -135,7 +136,8 @@ interface IUtilityOracle {
     /// @notice `amount` SWT slashed in round `roundId` was paid to `to`.
     event SlashDistributed(uint256 indexed roundId, address indexed to, uint256 amount);
     /// @notice Worker `workerId`'s canary answers in round `roundId` equal those of a worker
-    /// registered before it: it earns nothing for the round and is recorded a score of 0.
+    /// registered before it: it earns nothing for the round, which leaves its usefulness as it
+    /// was.
     event DuplicateAnswers(uint256 indexed roundId, bytes32 indexed workerId);
     /// @notice Worker `workerId` was terminated in round `roundId` by the 3-sigma rule.
     event WorkerEliminated(uint256 indexed roundId, bytes32 indexed workerId, uint16 usefulness);

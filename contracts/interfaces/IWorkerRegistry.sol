@@ -24,7 +24,7 @@ struct Worker {
     uint16 usefulness;
     /// When the worker was last used in a round (registration time until then).
     uint40 lastUsed;
-    /// Number of rounds that recorded a score for this worker.
+    /// Number of rounds that counted towards its usefulness (not those it was a duplicate in).
     uint24 roundsScored;
     /// Bonded SWT (in wei), slashable until withdrawn.
     uint128 stake;
@@ -142,9 +142,14 @@ interface IWorkerRegistry {
 
     /// @notice Records a round score (0-100) for an active worker, updates its usefulness
     /// score, its last-used time and the population statistics. Only the oracle.
+    /// A `duplicate` round (the worker repeated the answers of an earlier registrant) tells
+    /// nothing about the worker itself: it moves only the last-used time and the last score,
+    /// so a worker first seen as a duplicate stays a newcomer, to be explored again.
     /// @return previousLastUsed The worker's last-used time before this round.
-    /// @return usefulness The worker's new usefulness score.
-    function recordScore(bytes32 id, uint8 score) external returns (uint40 previousLastUsed, uint16 usefulness);
+    /// @return usefulness The worker's usefulness score, after this round.
+    function recordScore(bytes32 id, uint8 score, bool duplicate)
+        external
+        returns (uint40 previousLastUsed, uint16 usefulness);
 
     /// @notice The worker `id` (status None if unknown).
     function worker(bytes32 id) external view returns (Worker memory);

