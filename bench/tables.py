@@ -32,7 +32,10 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "bench" / "results"
 PAGES = [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))]
-BENCHMARKS = ("gas", "sandbox", "prover", "round", "dht", "scale")
+BENCHMARKS = ("gas", "sandbox", "prover", "round", "dht", "scale", "economics")
+#: Stored runs no command here re-runs: ``economics-before`` is ``bench/economics.py`` run on
+#: the tree before the defences against its attacks (its record names the commit).
+ARCHIVED = ("economics-before",)
 
 
 def command(name: str) -> list[str]:
@@ -351,13 +354,137 @@ def scale_workloads() -> str:
     )
 
 
-def all_runs() -> str:
+def signed(value: float) -> str:
+    return f"{value:+.2f}"
+
+
+def percent(value: float) -> str:
+    return f"{100 * value:.0f} %"
+
+
+def scenario_cells(scenario: dict[str, Any], baseline: dict[str, Any] | None) -> list[str]:
+    """An economics scenario's figures: the attacker's net SWT per SWT staked, the weakest
+    honest worker above 90 %'s, the honest workers' earnings against the baseline, ρ, the
+    honest workers' rounds marked copies, the users' answers right, the attacker's slots, its
+    canary score against its accuracy."""
+    attacker = scenario["attacker"]
+    weakest = scenario["weakest_honest_above_90"]
+    honest = (
+        percent(scenario["honest_net_swt"] / baseline["honest_net_swt"])
+        if baseline and baseline["honest_net_swt"]
+        else "—"
+    )
+    rho = scenario["honest_rho"]
+    copies = scenario.get("honest_duplicate_rounds")  # not recorded before the defences
+    return [
+        signed(attacker["net_per_swt_staked"]) if attacker else "—",
+        signed(weakest["net_per_swt_staked"]) if weakest else "—",
+        honest,
+        "—" if rho is None else f"{rho:.2f}",
+        "—" if copies is None else f"{copies} of {scenario['honest_rounds']}",
+        percent(scenario["users_right"]),
+        percent(scenario["attacker_slots"]) if attacker else "—",
+        f"{attacker['mean_score']:.0f} / {100 * attacker['accuracy']:.0f}"
+        if attacker and attacker["mean_score"] is not None
+        else "—",
+    ]
+
+
+ECONOMICS_HEADER = [
+    "attacker",
+    "attacker: net SWT per SWT staked",
+    "weakest honest worker above 90 %",
+    "honest workers' net SWT vs the baseline",
+    "honest ρ(accuracy, net SWT)",
+    "honest workers' rounds marked copies",
+    "users' answers right",
+    "attacker's share of the slots",
+    "attacker's canary score / % right on new data",
+]
+
+
+def economics_strategies() -> str:
+    results = load("economics")["results"]
+    scenarios = results["scenarios"]
+    baseline = next((s for s in scenarios if s["name"] == "baseline"), None)
+    honest = ", ".join(f"{w['name']} {percent(w['accuracy'])}" for w in results["honest"])
+    rows = [[s["label"], *scenario_cells(s, baseline)] for s in scenarios]
+    return "\n\n".join(
+        [
+            f"{results['rounds']} rounds per scenario, one per simulated hour, each "
+            f"{results['workers_per_round']} workers on {results['user_items']} user items and "
+            f"{results['canaries']} canaries. Honest workers (accuracy on new data): {honest}.",
+            table(ECONOMICS_HEADER, "l" + "r" * (len(ECONOMICS_HEADER) - 1), rows),
+            regenerate_note("economics"),
+        ]
+    )
+
+
+def economics_targets() -> str:
+    before = {t["target"]: t for t in load("economics-before")["results"]["targets"]}
     rows = []
-    for name in BENCHMARKS:
-        record = load(name)
+    for target in load("economics")["results"]["targets"]:
+        was = before.get(target["target"])
         rows.append(
             [
-                f"`{record['command']}`",
+                target["target"],
+                "—" if was is None else f"{was['measured']}: {goal(was['met'])}",
+                f"{target['measured']}: {goal(target['met'])}",
+            ]
+        )
+    return "\n\n".join(
+        [
+            table(["target", "before the defences", "now"], "lll", rows),
+            regenerate_note("economics"),
+        ]
+    )
+
+
+def economics_before_after() -> str:
+    before = {s["name"]: s for s in load("economics-before")["results"]["scenarios"]}
+    record = load("economics-before")
+    rows = []
+    for scenario in load("economics")["results"]["scenarios"]:
+        was = before.get(scenario["name"])
+        if scenario["attacker"] is None or was is None:
+            continue
+        then = scenario_cells(was, None)
+        now = scenario_cells(scenario, None)
+        rows.append(
+            [
+                scenario["label"],
+                f"{then[0]} → **{now[0]}**",
+                f"{then[1]} → {now[1]}",
+                f"{then[5]} → {now[5]}",
+                f"{then[6]} → {now[6]}",
+                f"{then[7]} → {now[7]}",
+            ]
+        )
+    header = [
+        "attacker",
+        "attacker: net SWT per SWT staked",
+        "weakest honest worker above 90 %",
+        "users' answers right",
+        "attacker's share of the slots",
+        "attacker's canary score / % right on new data",
+    ]
+    return "\n\n".join(
+        [
+            f"Before: `{record['command']}` on {record['commit']}, {record['date'][:10]}, before "
+            f"the defences: {record['note']} Now: the run above.",
+            table(header, "l" + "r" * (len(header) - 1), rows),
+        ]
+    )
+
+
+def all_runs() -> str:
+    rows = []
+    for name in (*BENCHMARKS, *ARCHIVED):
+        record = load(name)
+        on = f" on {record['commit']}" if "commit" in record else ""
+        rows.append(
+            [
+                f"`{record['command']}`{on}",
                 record["date"].replace("T", " ").removesuffix("Z") + " UTC",
                 f"{record['seconds']:,.0f} s",
                 f"{record['machine']['cpus']} / {record['machine']['load_at_start']}",
@@ -374,6 +501,9 @@ BLOCKS: dict[str, Callable[[], str]] = {
     "round:gas": round_gas,
     "dht:sizes": dht_sizes,
     "scale:workloads": scale_workloads,
+    "economics:strategies": economics_strategies,
+    "economics:targets": economics_targets,
+    "economics:before-after": economics_before_after,
     "all:runs": all_runs,
 }
 # Markers stand alone on their lines (a marker quoted in prose is not one).

@@ -83,3 +83,33 @@ def test_scale_benchmark_runs_in_process_and_on_1_and_2_pool_processes(redis):
             assert row[key]["rounds_per_s"] > 0 and row[key]["run_ms_p50"] > 0
         assert row["two_procs_vs_one_proc"] > 0 and row["one_proc_vs_in_process"] > 0
     assert report["workloads"][1]["goal_met"] in (True, False)
+
+
+def test_economics_simulator_shows_that_memorising_and_copying_do_not_pay(anvil):
+    done = subprocess.run(
+        [sys.executable, str(ROOT / "bench/economics.py"), "--quick", "--json"],
+        capture_output=True, text=True, check=True, timeout=300,
+    )  # fmt: skip
+    report = json.loads(done.stdout)
+    scenarios = {s["name"]: s for s in report["scenarios"]}
+    assert set(scenarios) == {"memoriser", "copycat"}
+    assert report["new_data_items"] == 900 and len(report["honest"]) == 4
+
+    def worker(scenario: str, name: str) -> dict:
+        (found,) = [w for w in scenarios[scenario]["workers"] if w["name"] == name]
+        return found
+
+    for name, scenario in scenarios.items():
+        assert scenario["rounds"] == 5
+        honest = [w for w in scenario["workers"] if w["strategy"] == "honest"]
+        best = max(w["net_swt"] for w in honest)
+        assert best > 0, name
+        attacker = worker(name, name)
+        assert attacker["rounds"] > 0  # it was selected: the figures below mean something
+        assert attacker["net_swt"] < best
+    memoriser = worker("memoriser", "memoriser")
+    assert memoriser["accuracy"] < 0.2  # a table of shipped digits knows no new digit
+    assert abs(memoriser["mean_score"] - 100 * memoriser["accuracy"]) <= 10
+    copy = worker("copycat", "copycat")
+    assert copy["accuracy"] == worker("copycat", "mlp")["accuracy"]  # it behaves as the MLP
+    assert copy["rewards_swt"] == copy["shares_swt"] == copy["slashed_swt"] == 0
