@@ -1,9 +1,10 @@
 """Copies earn nothing, end to end: real modules, a real proof, anvil.
 
 A copy of the MLP (the same code with a custom section appended, so another CID) registered by
-another owner after the original gives the same answers on every canary: the proof marks it,
-the contract pays it nothing and does not count the round towards its usefulness. The MLP's own
-CID is refused to anyone else, with one line and nothing spent.
+another owner after the original answers exactly as it does. The engine's answer classes keep
+it out of every round. An operator that let it play beside the original would still not pay
+it: the proof marks it, and the contract pays it nothing and does not count the round towards
+its usefulness. The MLP's own CID is refused to anyone else, with one line and nothing spent.
 """
 
 from __future__ import annotations
@@ -13,29 +14,24 @@ import json
 import pytest
 
 from protocol.chain import devnet_signer
+from protocol.cli.engine_context import EngineOptions, open_engine
 from protocol.runtime import WorkerRuntime
 from protocol.toolchain import build_file
+from protocol.toolchain.variants import tagged_copy
 from tests.helpers import ROOT, SWT, assert_one_line_error, memjit
 
 pytestmark = pytest.mark.node
 
 
-def with_custom_section(module: bytes, tag: bytes) -> bytes:
-    """The same module with a custom section (id 0) appended: same code, different bytes."""
-    name = b"copy"
-    body = bytes([len(name)]) + name + tag
-    assert len(body) < 128  # a one-byte LEB128 size
-    return module + bytes([0, len(body)]) + body
-
-
-def test_a_copy_of_the_best_worker_is_paid_nothing(network) -> None:
-    anvil, mj, items, settings = network
+def register_copy(network) -> tuple[str, str, bytes]:
+    """The MLP's CID, and a copy of it registered by another owner: (mlp, copy, copy's id)."""
+    anvil, mj, _items, settings = network
     original = build_file(ROOT / "workers/digits/models/mlp.json")
     copycat = devnet_signer(mj.chain, 9)
     mj.token.faucet(copycat, 1_000 * SWT)
     with WorkerRuntime.from_settings(settings) as runtime:
         mlp_cid = runtime.publish(original)
-        copy_cid = runtime.publish(with_custom_section(original, b"mallory"))
+        copy_cid = runtime.publish(tagged_copy(original, "mallory"))
     assert copy_cid != mlp_cid
 
     balance = mj.token.balance_of(copycat.address)
@@ -45,16 +41,31 @@ def test_a_copy_of_the_best_worker_is_paid_nothing(network) -> None:
     )  # fmt: skip
     assert_one_line_error(refused, "already registered")
     assert mj.token.balance_of(copycat.address) == balance
-
     copy_id, _ = mj.registry.register(copycat, copy_cid, 200 * SWT, "digits-8x8")
+    return mlp_cid, copy_cid, copy_id
+
+
+def test_a_copy_under_another_cid_never_takes_a_slot(network) -> None:
+    anvil, _mj, items, _settings = network
+    mlp_cid, copy_cid, _copy_id = register_copy(network)
     result = memjit("request", "digits-8x8", "-i", str(items), "--rpc", anvil.url, "--json")
     assert result.returncode == 0, result.stderr
-    served = json.loads(result.stdout)
-    by_cid = {w["cid"]: w for w in served["workers"]}
+    cids = {w["cid"] for w in json.loads(result.stdout)["workers"]}
+    assert mlp_cid in cids and copy_cid not in cids  # one slot per answer class
+
+
+def test_a_copy_playing_beside_its_original_is_paid_nothing(network) -> None:
+    """The contract's rule, for an operator whose engine does not keep copies apart."""
+    anvil, mj, items, _settings = network
+    mlp_cid, copy_cid, copy_id = register_copy(network)
+    options = EngineOptions(rpc_url=anvil.url)
+    with open_engine(options) as engine:
+        engine.classes.representatives = lambda _capability, workers: list(workers)
+        result = engine.serve("digits-8x8", items.read_bytes())
+    by_cid = {w.cid: w for w in result.workers}
     mlp, copy = by_cid[mlp_cid], by_cid[copy_cid]
-    assert copy["score"] == mlp["score"] > 0
-    assert (copy["duplicate"], mlp["duplicate"]) == (True, False)
-    assert copy["reward_wei"] == "0" and int(mlp["reward_wei"]) > 0
-    assert copy["slashed_wei"] == "0"
+    assert copy.score == mlp.score > 0
+    assert (copy.duplicate, mlp.duplicate) == (True, False)
+    assert copy.reward_wei == 0 < mlp.reward_wei and copy.slashed_wei == 0
     info = mj.registry.worker(copy_id)  # never scored on its own: still a newcomer
-    assert (info.last_score, info.usefulness, info.rounds_scored) == (copy["score"], 0, 0)
+    assert (info.last_score, info.usefulness, info.rounds_scored) == (copy.score, 0, 0)

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import random
+from dataclasses import replace
 
+from oracle.datasets import load_digits_test
 from protocol.chain import WorkerInfo, WorkerStatus
 from protocol.engine.batch import best_answers, mix
 from protocol.engine.selection import select_workers
@@ -47,3 +49,30 @@ def test_selection_keeps_a_slot_for_the_longest_waiting_newcomer():
     assert [w.id[0] for w in picked] == [6, 5, 4, 3, 10]
     # too few scored workers: newcomers fill every free slot
     assert [w.id[0] for w in select_workers([scored[0], *fresh], 5)] == [1, 10, 20]
+
+
+def test_answer_classes_keep_the_earliest_of_identical_workers(tmp_path) -> None:
+    from protocol.engine.classes import AnswerClasses
+    from protocol.runtime import WorkerRuntime
+    from protocol.settings import Settings
+    from protocol.toolchain import build_file
+    from protocol.toolchain.variants import tagged_copy
+    from tests.helpers import ROOT
+
+    mlp = build_file(ROOT / "workers/digits/models/mlp.json")
+    sources = [
+        tagged_copy(mlp, "later copy"),
+        mlp,
+        build_file(ROOT / "workers/digits/models/logistic.json"),
+        build_file(ROOT / "workers/hostile/trap.wat"),
+        tagged_copy(build_file(ROOT / "workers/hostile/trap.wat"), "failing copy"),
+    ]
+    probe = b"".join(load_digits_test().inputs[:256])
+    with WorkerRuntime.from_settings(Settings.load(home=tmp_path)) as runtime:
+        cids = [runtime.publish(module) for module in sources]
+        workers = [replace(info(n, 0, 0), cid=cid, serial=s) for n, (cid, s) in
+                   enumerate(zip(cids, [5, 1, 2, 3, 4], strict=True), start=1)]  # fmt: skip
+        classes = AnswerClasses(runtime, lambda _capability: probe)
+        kept = classes.representatives("digits-8x8", workers)
+    # The MLP registered first (serial 1) represents its class; a failing worker forms none.
+    assert [w.cid for w in kept] == [cids[1], cids[2], cids[3], cids[4]]

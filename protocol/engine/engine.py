@@ -42,10 +42,12 @@ from protocol.chain import (
     Signer,
     TxResult,
     WorkerInfo,
+    WorkerStatus,
     latest_block,
 )
 from protocol.engine.batch import MixedBatch, best_answers, mix
 from protocol.engine.capabilities import capability_for, split_items
+from protocol.engine.classes import PROBE_ITEMS, AnswerClasses
 from protocol.engine.journal import (
     ABANDONED,
     CLOSED,
@@ -92,6 +94,8 @@ class JITEngine:
         self.journal = journal
         self.rng = rng or secrets.SystemRandom()
         self.canaries = canaries
+        #: Answer classes of the workers, by a probe only this engine knows.
+        self.classes = AnswerClasses(runtime, self._probe)
         if canaries is not None:
             spec = capability_for(canaries.task)
             if canaries.pool.item_size != spec.item_size:
@@ -176,10 +180,21 @@ class JITEngine:
 
     def candidates(self, capability: str) -> list[WorkerInfo]:
         """The workers this request will use, in registration order (as a round lists them:
-        the proof marks a worker repeating an earlier one's answers)."""
+        the proof marks a worker repeating an earlier one's answers). One per answer class
+        (:mod:`classes`): a copy under another CID never takes a slot."""
         registered = self.mj.registry.capability_workers(capability)
-        picked = select_workers(registered, self.keys.shape.workers)
+        active = [w for w in registered if w.status == WorkerStatus.ACTIVE]
+        distinct = self.classes.representatives(capability, active)
+        picked = select_workers(distinct, self.keys.shape.workers)
         return sorted(picked, key=lambda w: w.serial)
+
+    def _probe(self, capability: str) -> bytes:
+        """A secret probe batch for :class:`AnswerClasses`, drawn like canaries."""
+        source, count = self.canary_source(capability), self.keys.shape.canaries
+        items: list[bytes] = []
+        while len(items) < PROBE_ITEMS:
+            items.extend(source.draw(count, self.rng).inputs)
+        return b"".join(items[:PROBE_ITEMS])
 
     def canary_source(self, capability: str) -> CanarySource:
         """Where ``capability``'s canaries come from: the operator's pool for its task, else
