@@ -4,8 +4,8 @@
     python bench/round.py --json     # figures for machines
     python bench/round.py --quick    # two rounds (a smoke run)
 
-Five workers (the three digit classifiers, a second copy of the MLP staked by another owner,
-and the random guesser) serve requests of 5 digits; with the 16 canaries each worker runs on
+Five workers (the three digit classifiers, a weight-noised MLP staked by another owner, and
+the random guesser) serve requests of 5 digits; with the 16 canaries each worker runs on
 21 items. A first round warms the module cache; the next ones are timed by the engine, phase
 by phase: select (registry reads, canaries), open (transaction), execute (modules from the
 cache, run in the sandbox), prove (Groth16), close (transaction, proof verified on-chain).
@@ -40,17 +40,28 @@ from protocol.engine import JITEngine, Journal
 from protocol.engine.engine import PHASES
 from protocol.runtime import WorkerRuntime
 from protocol.settings import Settings
+from protocol.toolchain import build_dense_worker, load_model
 from protocol.toolchain.sources import build_file
+from protocol.toolchain.variants import noised_model
 
 ROOT = Path(__file__).resolve().parent.parent
 WORKERS = (
     "workers/digits/models/mlp.json",
     "workers/digits/models/logistic.json",
     "workers/digits/models/centroid.json",
-    "workers/digits/models/mlp.json",
+    "noised workers/digits/models/mlp.json",  # a distinct model: a copy would never play
     "workers/hostile/random.wat",
 )
 SCORED = len(WORKERS)
+
+
+def build_worker(entry: str) -> bytes:
+    """A worker of :data:`WORKERS`: a source file, or ``noised PATH`` for that dense model
+    with weight noise (a fixed seed, so the same bytes every run)."""
+    if entry.startswith("noised "):
+        model = load_model(ROOT / entry.removeprefix("noised "))
+        return build_dense_worker(noised_model(model, 0.4, seed=1))
+    return build_file(ROOT / entry)
 
 
 def run(rounds: int) -> dict[str, Any]:
@@ -67,7 +78,7 @@ def run(rounds: int) -> dict[str, Any]:
             for i, path in enumerate(WORKERS):
                 owner = devnet_signer(chain, 1 + i)
                 mj.token.faucet(owner, 1_000 * 10**18)
-                cid = runtime.publish(build_file(ROOT / path))
+                cid = runtime.publish(build_worker(path))
                 mj.registry.register(owner, cid, 200 * 10**18, "digits-8x8")
             engine = JITEngine(
                 mj,
