@@ -582,7 +582,9 @@ def targets(results: dict[str, dict[str, Any]]) -> list[dict[str, Any]]:
         add(
             f"K = {SYBILS} copies together earn no more than one copy",
             f"{many['attacker']['net_swt']:+.1f} vs {one['attacker']['net_swt']:+.1f} SWT",
-            many["attacker"]["net_swt"] <= one["attacker"]["net_swt"],
+            # within 0.01 %: anvil's clock runs on in real time between rounds, so idle decay
+            # moves rewards by a few parts in 10^5 from one run to another
+            many["attacker"]["net_swt"] <= one["attacker"]["net_swt"] * 1.0001 + 1e-9,
         )
         kept = many["honest_net_swt"] / one["honest_net_swt"] if one["honest_net_swt"] else 0.0
         add(

@@ -162,7 +162,7 @@ def gas_functions() -> str:
             )
             rows.append(
                 [
-                    "`verifyProof` of the generated verifier, 9 public signals, as a transaction "
+                    "`verifyProof` of the generated verifier, 10 public signals, as a transaction "
                     "(`bench/prover.py`, `eth_estimateGas`)",
                     n(real["verify_proof_gas"]),
                 ]
