@@ -104,7 +104,8 @@ ENTRANTS = (
     Entrant("infinite-loop", 3, Example("hostile/spin.wat"), 150),
     Entrant("memory-bomb", 4, Example("hostile/bomb.wat"), 150),
     # The cheats arrive once the first round has shown who leads and what canaries look like.
-    # Of two workers with the same canary answers, the later registrant earns nothing.
+    # The memoriser never meets a canary it has seen; the copycat is in the MLP's answer class,
+    # so it is never selected (and, were it, it would be paid nothing beside the original).
     Entrant("memoriser", 5, Memoriser(miss_answer=1), 150, enters_after=1),
     Entrant("copycat", 5, Copy(MLP, "copycat"), 150, enters_after=1),
 )
