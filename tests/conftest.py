@@ -21,6 +21,7 @@ from protocol.chain.deployment import DeployConfig, deploy_memjit, load_deployme
 from protocol.chain.signers import Signer, devnet_signer
 from protocol.errors import ConfigError
 from protocol.runtime import WorkerRuntime
+from protocol.sandbox import DarwinVM
 from protocol.settings import Settings
 from protocol.toolchain.sources import build_file
 from tests.helpers import ROOT, SWT, deploy_hash_verifier, memjit, revert, snapshot
@@ -171,3 +172,11 @@ def network(
     items = tmp_path / "items.bin"
     items.write_bytes(b"".join(load_digits_test().inputs[:5]))
     return anvil, mj, items, settings
+
+
+@pytest.fixture(scope="module")
+def vm() -> Iterator[DarwinVM]:
+    """A sandbox for a test module, stopped after it."""
+    sandbox = DarwinVM()
+    yield sandbox
+    sandbox.close()

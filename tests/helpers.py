@@ -23,6 +23,8 @@ from protocol.settings import Settings
 from protocol.units import WEI_PER_SWT
 
 ROOT = Path(__file__).resolve().parent.parent
+#: The shipped digit classifiers' weights.
+MODELS = ROOT / "workers" / "digits" / "models"
 R = 21888242871839275222246405745257275088548364400416034343698204186575808495617
 SWT = WEI_PER_SWT
 

@@ -15,16 +15,7 @@ from protocol.sandbox import DarwinVM
 from protocol.toolchain.dense import build_dense_worker, load_model
 from protocol.toolchain.lookup import build_constant_worker, build_lookup_worker, lookup_to_wat
 from protocol.toolchain.variants import COPY_SECTION, noised_model, tagged_copy
-from tests.helpers import ROOT
-
-MODELS = ROOT / "workers" / "digits" / "models"
-
-
-@pytest.fixture(scope="module")
-def vm():
-    sandbox = DarwinVM()
-    yield sandbox
-    sandbox.close()
+from tests.helpers import MODELS
 
 
 def run(vm: DarwinVM, wasm: bytes, data: bytes) -> bytes:

@@ -21,7 +21,6 @@ from oracle.datasets import (
 from oracle.errors import MalformedInput
 from oracle.scoring import accuracy
 from oracle.variation import DigitVariation, vary_digit
-from protocol.sandbox import DarwinVM
 from protocol.toolchain.sources import build_file
 from tests.helpers import ROOT
 
@@ -126,13 +125,6 @@ def varied() -> LabelledSet:
         tuple(item for d in draws for item in d.inputs),
         b"".join(d.answers for d in draws),
     )
-
-
-@pytest.fixture(scope="module")
-def vm():
-    sandbox = DarwinVM()
-    yield sandbox
-    sandbox.close()
 
 
 @pytest.mark.parametrize("name", ["mlp", "logistic", "centroid"])

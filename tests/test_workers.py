@@ -18,16 +18,7 @@ from protocol.sandbox import DarwinVM
 from protocol.toolchain.dense import build_dense_worker, load_model, parse_model
 from protocol.toolchain.sources import build_file, compile_c, compile_wat, find_c_toolchain
 from tests.conftest import need
-from tests.helpers import ROOT
-
-MODELS = ROOT / "workers" / "digits" / "models"
-
-
-@pytest.fixture(scope="module")
-def vm():
-    sandbox = DarwinVM()
-    yield sandbox
-    sandbox.close()
+from tests.helpers import MODELS, ROOT
 
 
 def _accuracy(vm: DarwinVM, wasm: bytes) -> float:
