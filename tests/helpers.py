@@ -46,15 +46,6 @@ def now(chain: Chain) -> int:
     return int(chain.w3.eth.get_block("latest")["timestamp"])
 
 
-def advance_time(chain: Chain, seconds: int) -> None:
-    """Moves the chain clock forward; the next transaction's block is that much later."""
-    if chain.kind == "embedded":
-        chain.w3.provider.ethereum_tester.time_travel(now(chain) + seconds)  # type: ignore[attr-defined]
-    else:
-        rpc_call(chain, "evm_increaseTime", seconds)
-        rpc_call(chain, "evm_mine")
-
-
 def set_next_timestamp(chain: Chain, timestamp: int) -> None:
     """The next block gets exactly ``timestamp`` (anvil) or a block is mined at it (embedded)."""
     if chain.kind == "embedded":

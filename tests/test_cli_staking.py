@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import json
 
-from protocol.chain.connection import connect
-from tests.helpers import advance_time, assert_one_line_error, memjit
+from protocol.chain.connection import advance_time, connect
+from tests.helpers import assert_one_line_error, memjit
 
 CID = "bafkreihdwdcefgh4dqkjv67uzcmw7ojee6xedzdetojuzjevtenxquvyku"
 

@@ -21,6 +21,7 @@ from protocol.chain import (
     block_time,
     round_fingerprint,
 )
+from protocol.chain.connection import advance_time
 from protocol.chain.deployment import deploy_memjit
 from protocol.errors import ContractReverted
 from tests.conftest import TEST_CONFIG, World
@@ -28,7 +29,6 @@ from tests.helpers import (
     DEFAULT_PUBLIC_INPUTS,
     SWT,
     R,
-    advance_time,
     deploy_hash_verifier,
     fake_proof,
 )

@@ -9,9 +9,10 @@ import pytest
 
 from oracle.datasets import load_digits_test
 from protocol.chain import MemJitContracts, RoundStatus
+from protocol.chain.connection import advance_time
 from protocol.chain.signers import devnet_signer
 from tests.conftest import NETWORK_WORKERS
-from tests.helpers import advance_time, kill_during, memjit
+from tests.helpers import kill_during, memjit
 
 
 def books(mj: MemJitContracts) -> tuple[int, list[int]]:

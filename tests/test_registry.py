@@ -5,9 +5,10 @@ from __future__ import annotations
 import pytest
 
 from protocol.chain import WorkerStatus, worker_id
+from protocol.chain.connection import advance_time
 from protocol.errors import ContractReverted
 from tests.conftest import TEST_CONFIG, World
-from tests.helpers import SWT, advance_time
+from tests.helpers import SWT
 
 CAP = "digits-8x8"
 

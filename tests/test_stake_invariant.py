@@ -19,12 +19,12 @@ from hypothesis.stateful import (
 
 from protocol.artifacts import load_artifact
 from protocol.chain import MemJitContracts, WorkerStatus
-from protocol.chain.connection import Chain, connect
+from protocol.chain.connection import Chain, advance_time, connect
 from protocol.chain.deployment import Deployment
 from protocol.chain.signers import Signer, devnet_signer
 from protocol.chain.transactions import deploy
 from protocol.errors import ContractReverted
-from tests.helpers import SWT, advance_time, revert, snapshot
+from tests.helpers import SWT, revert, snapshot
 
 UNBONDING_S = 600
 MIN_STAKE = 10 * SWT

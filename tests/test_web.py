@@ -24,7 +24,7 @@ import pytest
 
 from protocol.chain import MemJitContracts, WorkerStatus, worker_id
 from protocol.chain.anvil import AnvilProcess, find_anvil, start_anvil
-from protocol.chain.connection import connect
+from protocol.chain.connection import advance_time, connect
 from protocol.chain.deployment import DeployConfig, deploy_memjit, load_deployment
 from protocol.chain.signers import Signer, devnet_signer
 from protocol.demo import example_path, run_demo
@@ -35,7 +35,7 @@ from protocol.toolchain.sources import build_file
 from protocol.web import ChainView, WebServer, WebState
 from tests.browser_wallet import INIT_SCRIPT, BrowserWallet
 from tests.conftest import TEST_CONFIG, need
-from tests.helpers import ROOT, SWT, advance_time, assert_one_line_error, memjit
+from tests.helpers import ROOT, SWT, assert_one_line_error, memjit
 
 DEMO_ROUNDS = 3
 #: Where Debian's chromium package puts the browser; the /usr/bin wrapper adds flags we

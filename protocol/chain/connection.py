@@ -97,3 +97,14 @@ def rpc_call(chain: Chain, method: str, *params: Any) -> Any:
     if "error" in response:
         raise RpcUnavailable(f"{method} failed: {response['error']}")
     return response.get("result")
+
+
+def advance_time(chain: Chain, seconds: int) -> None:
+    """Moves a devnet's clock forward (tests, simulations): the next transaction's block is
+    that much later."""
+    if chain.kind == "embedded":
+        now = int(chain.w3.eth.get_block("latest")["timestamp"])
+        chain.w3.provider.ethereum_tester.time_travel(now + seconds)  # type: ignore[attr-defined]
+    else:
+        rpc_call(chain, "evm_increaseTime", seconds)
+        rpc_call(chain, "evm_mine")
