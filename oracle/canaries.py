@@ -16,11 +16,13 @@ from __future__ import annotations
 import random
 import secrets
 from collections.abc import Callable, Iterator
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field
 from functools import cache
 
 from oracle.datasets import (
     DIGITS_TASK,
+    TASKS,
     LabelledSet,
     item_digest,
     load_digits_test,
@@ -59,6 +61,12 @@ class CanarySource:
     origin: str = "a pool"
 
     def __post_init__(self) -> None:
+        task = TASKS.get(self.pool.task)
+        if task is not None and self.pool.item_size != task.item_size:
+            raise MalformedInput(
+                f"{self.origin}: {task.name} items are {task.item_size} bytes, "
+                f"not {self.pool.item_size}"
+            )
         if self.variation is None:
             for number, item in enumerate(self.pool.inputs):
                 if item_digest(item) in self.published:
@@ -85,14 +93,13 @@ class CanarySource:
         operating system's secure generator: a predictable draw would reveal the canaries)."""
         self.check(count)
         chooser = rng or secrets.SystemRandom()
-        vary = self.variation
-        if vary is None:
+        if self.variation is None:
             return draw_canaries(self.pool, count, chooser)
         inputs: list[bytes] = []
         answers = bytearray()
         taken: set[bytes] = set()
         for index in _shuffled(len(self.pool), chooser):
-            fresh = self._vary(vary, self.pool.inputs[index], chooser, taken)
+            fresh = self.fresh(self.pool.inputs[index], chooser, taken)
             if fresh is None:
                 continue
             taken.add(fresh)
@@ -111,13 +118,15 @@ class CanarySource:
             "are its items blank?"
         )
 
-    def _vary(
-        self, vary: Variation, item: bytes, rng: random.Random, taken: set[bytes]
+    def fresh(
+        self, item: bytes, rng: random.Random, taken: AbstractSet[bytes] = frozenset()
     ) -> bytes | None:
-        """A drawing of ``item`` that is not ``item``, not published and not yet in the
-        round; None if ``ATTEMPTS`` tries found none."""
+        """A drawing of ``item`` (by this source's variation) that is not ``item``, not
+        published and not in ``taken``; None if ``ATTEMPTS`` tries found none."""
+        if self.variation is None:
+            raise MalformedInput(f"{self.origin} is drawn verbatim: it makes no new drawings")
         for _ in range(ATTEMPTS):
-            fresh = vary(item, rng)
+            fresh = self.variation(item, rng)
             if fresh != item and fresh not in taken and item_digest(fresh) not in self.published:
                 return fresh
         return None
