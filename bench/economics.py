@@ -59,13 +59,13 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from rich.console import Console
 from rich.table import Table
 
-from oracle.datasets import LabelledSet, item_digest, load_digits_test
+from oracle.datasets import LabelledSet, load_digits_test
 from oracle.evaluation import EvaluationSet
 from oracle.prover import ScoringKeys, load_dev_keys
 from oracle.scoring import accuracy, matches, score
 from protocol.chain import Chain, MemJitContracts, latest_block
 from protocol.chain.anvil import start_anvil
-from protocol.chain.connection import connect, rpc_call
+from protocol.chain.connection import advance_time, connect
 from protocol.chain.deployment import DeployConfig, deploy_memjit, verifier_artifact
 from protocol.chain.events import RewardMinted, SlashDistributed, WorkerSlashed, of_type
 from protocol.chain.signers import devnet_signer
@@ -250,18 +250,15 @@ def new_data() -> LabelledSet:
     """The held-out digits, each redrawn :data:`NEW_DATA_COPIES` times by the canaries' own
     variation; no item is a published digit (nor its own original)."""
     source = capability_for(CAPABILITY).default_canaries()
-    vary = source.variation
-    assert vary is not None
     rng = random.Random(NEW_DATA_SEED)
     inputs: list[bytes] = []
     labels = bytearray()
     for _ in range(NEW_DATA_COPIES):
         for item, label in zip(source.pool.inputs, source.pool.labels, strict=True):
-            drawn = vary(item, rng)
-            while drawn == item or item_digest(drawn) in source.published:
-                drawn = vary(item, rng)
-            inputs.append(drawn)
-            labels.append(label)
+            drawn = source.fresh(item, rng)
+            if drawn is not None:  # a blank image cannot be redrawn
+                inputs.append(drawn)
+                labels.append(label)
     return LabelledSet(source.task, source.pool.item_size, tuple(inputs), bytes(labels))
 
 
@@ -286,11 +283,6 @@ def canary_score(runtime: WorkerRuntime, module: bytes, draws: list[EvaluationSe
         hits = matches(run.output or b"", evaluation.answers)
         scores.append(score(hits, len(evaluation)))
     return round(sum(scores) / len(scores), 1)
-
-
-def advance(chain: Chain, seconds: int) -> None:
-    rpc_call(chain, "evm_increaseTime", seconds)
-    rpc_call(chain, "evm_mine")
 
 
 class Simulation:
@@ -367,7 +359,7 @@ class Simulation:
             for agent in agents:
                 if agent.enters_after == number:
                     self.register(agent)
-            advance(self.chain, ROUND_INTERVAL_S)
+            advance_time(self.chain, ROUND_INTERVAL_S)
         treasury = self.settle(first_block, latest_block(self.chain).number)
         return {
             "rounds": rounds,

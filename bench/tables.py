@@ -403,6 +403,11 @@ ECONOMICS_HEADER = [
 ]
 
 
+#: The columns of :func:`scenario_cells` the before-and-after table compares (the honest
+#: workers' figures were not all recorded before the defences).
+BEFORE_AFTER_COLUMNS = (0, 1, 5, 6, 7)
+
+
 def economics_strategies() -> str:
     results = load("economics")["results"]
     scenarios = results["scenarios"]
@@ -450,24 +455,15 @@ def economics_before_after() -> str:
             continue
         then = scenario_cells(was, None)
         now = scenario_cells(scenario, None)
+        first, *rest = BEFORE_AFTER_COLUMNS
         rows.append(
             [
                 scenario["label"],
-                f"{then[0]} → **{now[0]}**",
-                f"{then[1]} → {now[1]}",
-                f"{then[5]} → {now[5]}",
-                f"{then[6]} → {now[6]}",
-                f"{then[7]} → {now[7]}",
+                f"{then[first]} → **{now[first]}**",
+                *(f"{then[i]} → {now[i]}" for i in rest),
             ]
         )
-    header = [
-        "attacker",
-        "attacker: net SWT per SWT staked",
-        "weakest honest worker above 90 %",
-        "users' answers right",
-        "attacker's share of the slots",
-        "attacker's canary score / % right on new data",
-    ]
+    header = [ECONOMICS_HEADER[0], *(ECONOMICS_HEADER[1 + i] for i in BEFORE_AFTER_COLUMNS)]
     return "\n\n".join(
         [
             f"Before: `{record['command']}` on {record['commit']}, {record['date'][:10]}, before "

@@ -7,19 +7,27 @@ import os
 import shutil
 import subprocess
 import sys
+from typing import Any
 
 from tests.conftest import need
 from tests.helpers import ROOT
 
 
+def quick_run(script: str, timeout: int, env: dict[str, str] | None = None) -> Any:
+    """The JSON report of ``script --quick --json``, run as a user runs it (``env`` is added
+    to this process's environment)."""
+    done = subprocess.run(
+        [sys.executable, str(ROOT / script), "--quick", "--json"],
+        capture_output=True, text=True, check=True, timeout=timeout,
+        env={**os.environ, **(env or {})},
+    )  # fmt: skip
+    return json.loads(done.stdout)
+
+
 def test_sandbox_benchmark_runs_and_reports_every_approach():
     if shutil.which("node") is None:
         need("the node:vm peer needs Node.js")
-    done = subprocess.run(
-        [sys.executable, str(ROOT / "bench/sandbox.py"), "--quick", "--json"],
-        capture_output=True, text=True, check=True, timeout=300,
-    )  # fmt: skip
-    report = json.loads(done.stdout)
+    report = quick_run("bench/sandbox.py", timeout=300)
     assert [w["workload"] for w in report["workloads"]] == ["echo", "mlp-1", "mlp-450"]
     for workload in report["workloads"]:
         ratios = workload["ratio_to_floor"]
@@ -29,12 +37,7 @@ def test_sandbox_benchmark_runs_and_reports_every_approach():
 
 
 def test_prover_benchmark_runs_against_snarkjs_and_reports_gas(ptau):
-    done = subprocess.run(
-        [sys.executable, str(ROOT / "bench/prover.py"), "--quick", "--json"],
-        capture_output=True, text=True, check=True, timeout=600,
-        env={**os.environ, "MEMJIT_PTAU_DIR": str(ptau.parent)},
-    )  # fmt: skip
-    report = json.loads(done.stdout)
+    report = quick_run("bench/prover.py", timeout=600, env={"MEMJIT_PTAU_DIR": str(ptau.parent)})
     (row,) = report["circuits"]
     assert row["shape"] == "k2-m4" and row["constraints"] > 600
     assert row["memjit_prove_s"] > 0 and row["snarkjs_prove_s"] > 0 and row["ratio"] > 0
@@ -43,11 +46,7 @@ def test_prover_benchmark_runs_against_snarkjs_and_reports_gas(ptau):
 
 
 def test_round_benchmark_runs_on_anvil_and_reports_phases_and_gas(anvil):
-    done = subprocess.run(
-        [sys.executable, str(ROOT / "bench/round.py"), "--quick", "--json"],
-        capture_output=True, text=True, check=True, timeout=600,
-    )  # fmt: skip
-    report = json.loads(done.stdout)
+    report = quick_run("bench/round.py", timeout=600)
     assert set(report["phases_s"]) == {"select", "open", "execute", "prove", "close"}
     assert report["items_per_worker"] == 21 and report["workers"] == 5
     assert 0 < report["all_but_proof_s"] < report["total_s"]
@@ -55,11 +54,7 @@ def test_round_benchmark_runs_on_anvil_and_reports_phases_and_gas(anvil):
 
 
 def test_dht_benchmark_counts_lookup_hops_against_log2_n():
-    done = subprocess.run(
-        [sys.executable, str(ROOT / "bench/dht.py"), "--quick", "--json"],
-        capture_output=True, text=True, check=True, timeout=300,
-    )  # fmt: skip
-    report = json.loads(done.stdout)
+    report = quick_run("bench/dht.py", timeout=300)
     assert report["alpha"] >= 1 and report["k"] >= 1
     (row,) = report["sizes"]
     assert row["nodes"] == 16 and row["log2_nodes"] == 4 and row["lookups"] == 10
@@ -72,11 +67,7 @@ def test_dht_benchmark_counts_lookup_hops_against_log2_n():
 
 
 def test_scale_benchmark_runs_in_process_and_on_1_and_2_pool_processes(redis):
-    done = subprocess.run(
-        [sys.executable, str(ROOT / "bench/scale.py"), "--quick", "--json"],
-        capture_output=True, text=True, check=True, timeout=300,
-    )  # fmt: skip
-    report = json.loads(done.stdout)
+    report = quick_run("bench/scale.py", timeout=300)
     assert [row["target_ms"] for row in report["workloads"]] == [10, 50]
     for row in report["workloads"]:
         for key in ("in_process", "pool_1", "pool_2"):
@@ -86,11 +77,7 @@ def test_scale_benchmark_runs_in_process_and_on_1_and_2_pool_processes(redis):
 
 
 def test_economics_simulator_shows_that_memorising_and_copying_do_not_pay(anvil):
-    done = subprocess.run(
-        [sys.executable, str(ROOT / "bench/economics.py"), "--quick", "--json"],
-        capture_output=True, text=True, check=True, timeout=300,
-    )  # fmt: skip
-    report = json.loads(done.stdout)
+    report = quick_run("bench/economics.py", timeout=300)
     scenarios = {s["name"]: s for s in report["scenarios"]}
     assert set(scenarios) == {"memoriser", "copycat"}
     assert report["new_data_items"] == 900 and len(report["honest"]) == 4

@@ -42,8 +42,9 @@ from protocol.errors import BuildError
 
 FORMAT = "memjit-dense/1"
 ACTIVATIONS = {"none": 0, "relu": 1}
-#: The model's data segment starts here; addresses below stay unused (0 is null).
-_DATA_BASE = 1024
+#: A generated worker's data (weights, tables) starts here; addresses below stay unused (0 is
+#: null).
+DATA_BASE = 1024
 
 
 @dataclass(frozen=True)
@@ -216,13 +217,13 @@ def heap_start(end: int) -> int:
 
 def model_to_wat(model: DenseModel) -> str:
     """The worker's WebAssembly text."""
-    code = dense_code(model, _DATA_BASE)
-    heap = heap_start(_DATA_BASE + len(code.segment))
+    code = dense_code(model, DATA_BASE)
+    heap = heap_start(DATA_BASE + len(code.segment))
     return _TEMPLATE.format(
         name=model.name.replace('"', "'"),
         pages=max(1, -(-heap // 65536)),
         heap=heap,
-        base=_DATA_BASE,
+        base=DATA_BASE,
         data=wat_bytes(code.segment),
         alloc=ALLOC_FUNCTION,
         functions=DENSE_FUNCTIONS,

@@ -19,15 +19,13 @@ from oracle.datasets import LabelledSet
 from protocol.errors import BuildError
 from protocol.toolchain.dense import (
     ALLOC_FUNCTION,
+    DATA_BASE,
     DENSE_FUNCTIONS,
     DenseModel,
     dense_code,
     heap_start,
     wat_bytes,
 )
-
-#: The table starts here; addresses below stay unused (0 is null).
-_DATA_BASE = 1024
 
 
 def lookup_to_wat(
@@ -47,7 +45,7 @@ def lookup_to_wat(
             f"the fallback model reads items of {fallback.input_size} bytes, the table {size}"
         )
     entries = b"".join(table.inputs)
-    labels = _DATA_BASE + len(entries)
+    labels = DATA_BASE + len(entries)
     end = labels + len(table.labels)
     if fallback is None:
         model_data = ""
@@ -82,7 +80,7 @@ def lookup_to_wat(
         miss_answer=miss_answer,
         pages=max(1, -(-heap // 65536)),
         heap=heap,
-        base=_DATA_BASE,
+        base=DATA_BASE,
         table=wat_bytes(entries),
         labels=labels,
         label_data=wat_bytes(table.labels),
