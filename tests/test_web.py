@@ -1,6 +1,7 @@
-"""``memjit web``: the JSON API against a real anvil on which the demo ran rounds, and the page
-in a real headless Chromium driven by Playwright, staking through an injected EIP-1193 wallet
-that signs with a devnet key (tests/browser_wallet.py)."""
+"""``memjit web``: the JSON API against a real anvil on which the demo ran rounds (and a second
+deployment, with the TEST-ONLY hash verifier, where a worker was terminated by a call), and the
+page in a real headless Chromium driven by Playwright, staking through an injected EIP-1193
+wallet that signs with a devnet key (tests/browser_wallet.py)."""
 
 from __future__ import annotations
 
@@ -16,17 +17,18 @@ import threading
 import urllib.error
 import urllib.request
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from protocol.chain import MemJitContracts, WorkerStatus, worker_id
+from protocol.chain import MemJitContracts, RoundCommitments, TxResult, WorkerStatus, worker_id
 from protocol.chain.anvil import AnvilProcess, find_anvil, start_anvil
 from protocol.chain.connection import advance_time, connect
 from protocol.chain.deployment import DeployConfig, deploy_memjit, load_deployment
 from protocol.chain.signers import Signer, devnet_signer
+from protocol.chain.types import Termination
 from protocol.demo import example_path, run_demo
 from protocol.errors import ConfigError
 from protocol.runtime import WorkerRuntime
@@ -35,9 +37,11 @@ from protocol.toolchain.sources import build_file
 from protocol.web import ChainView, WebServer, WebState
 from tests.browser_wallet import INIT_SCRIPT, BrowserWallet
 from tests.conftest import TEST_CONFIG, need
-from tests.helpers import ROOT, SWT, assert_one_line_error, memjit
+from tests.helpers import ROOT, SWT, assert_one_line_error, deploy_hash_verifier, fake_proof, memjit
 
-DEMO_ROUNDS = 3
+#: Enough for the demo's failing workers to collect the three strikes that terminate them (in
+#: round 3), and for a round that explores some workers and not others (round 4).
+DEMO_ROUNDS = 4
 #: Where Debian's chromium package puts the browser; the /usr/bin wrapper adds flags we
 #: do not want. MEMJIT_CHROMIUM overrides.
 CHROMIUM_PATHS = ("/usr/lib/chromium/chromium-headless-shell", "/usr/lib/chromium/chromium")
@@ -68,20 +72,25 @@ class Site:
         return self.module_cids[0]
 
     def get(self, path: str, host: str | None = None) -> tuple[int, dict[str, Any]]:
-        request = urllib.request.Request(self.url + path)
-        if host is not None:
-            request.add_header("Host", host)
-        try:
-            with urllib.request.urlopen(request, timeout=30) as response:
-                return response.status, json.loads(response.read())
-        except urllib.error.HTTPError as exc:
-            return exc.code, json.loads(exc.read())
+        return get_json(self.url + path, host)
 
     def funded(self, index: int, swt: int = 1_000) -> Signer:
         signer = devnet_signer(self.mj.chain, index)
         if swt:
             self.mj.token.faucet(signer, swt * SWT)
         return signer
+
+
+def get_json(url: str, host: str | None = None) -> tuple[int, dict[str, Any]]:
+    """The status and JSON body of a GET of ``url`` (with that Host header, if given)."""
+    request = urllib.request.Request(url)
+    if host is not None:
+        request.add_header("Host", host)
+    try:
+        with urllib.request.urlopen(request, timeout=30) as response:
+            return response.status, json.loads(response.read())
+    except urllib.error.HTTPError as exc:
+        return exc.code, json.loads(exc.read())
 
 
 def serve(state: WebState) -> WebServer:
@@ -161,15 +170,176 @@ def test_dashboard_reports_the_rounds_the_demo_settled(site: Site):
     assert int(supply["minted_wei"]) == sum(int(w["rewards_wei"]) for w in board["workers"]) > 0
     assert int(supply["slashed_wei"]) == sum(int(w["slashed_wei"]) for w in board["workers"]) > 0
 
-    population = board["population"]
-    scores = [w["usefulness"] for w in board["workers"] if w["rounds_scored"]]
+    (population,) = board["populations"]  # every worker is a digit classifier
+    scores = [
+        w["usefulness"] for w in board["workers"] if w["rounds_scored"] and w["status"] == "active"
+    ]
     mean = sum(scores) / len(scores)
     sd = (sum((s - mean) ** 2 for s in scores) / len(scores)) ** 0.5
+    assert population["capability"] == "digits-8x8"
     assert population["count"] == len(scores)
     assert population["mean"] == pytest.approx(mean, abs=1e-3)
     assert population["sd"] == pytest.approx(sd, abs=1e-3)
     assert population["cutoff"] == pytest.approx(mean - 3 * sd, abs=1e-3)
-    assert population["rule_active"] is False  # 6 scored workers, the rule needs 16
+    assert population["rule_active"] is False  # 5 scored workers, the rule needs 16
+    params = board["params"]
+    assert (params["strike_limit"], params["termination_bps"]) == (3, 2_500)
+
+
+def test_dashboard_marks_the_workers_each_round_explored_as_the_engine_chose_them(site: Site):
+    """A seat is an exploration pick if its worker was learning when the round opened, which
+    the dashboard works out from the events alone; the engine said whom it explored."""
+    rounds = site.get("/api/dashboard")[1]["rounds"]
+    for shown, played in zip(rounds, reversed(site.summary["rounds"]), strict=True):
+        assert [w["explored"] for w in shown["workers"]] == [
+            w["explored"] for w in played["workers"]
+        ], played["round_id"]
+    first, last = rounds[-1], rounds[0]
+    assert all(w["explored"] for w in first["workers"])  # nobody has a score yet
+    assert {w["explored"] for w in last["workers"]} == {True, False}  # some settled by now
+
+
+def test_dashboard_names_why_each_worker_was_terminated(site: Site):
+    board = site.get("/api/dashboard")[1]
+    operator = devnet_signer(site.mj.chain, 0).address
+    seats = {(r["id"], w["id"]): w for r in board["rounds"] for w in r["workers"]}
+    close_txs = {r["id"]: r["close_tx"] for r in board["rounds"]}
+    terminated = {key for key, seat in seats.items() if seat["eliminated"]}
+    assert terminated == {
+        (r["round_id"], w["id"])
+        for r in site.summary["rounds"]
+        for w in r["workers"]
+        if w["terminated"]
+    }
+    assert len(terminated) == 2  # the random guesser and the infinite loop, in round 3
+    by_id = {w["id"]: w for w in board["workers"]}
+    for round_id, wid in terminated:
+        assert seats[round_id, wid]["eliminated"] == "strikes"  # three rounds under the floor
+        worker = by_id[wid]
+        assert (worker["status"], worker["strikes"]) == ("terminated", 3)
+        # The round's closer is the caller: it was paid the bounty, half the slash.
+        termination = worker["termination"]
+        assert termination["reason"] == "strikes"
+        assert (termination["round_id"], termination["by"]) == (round_id, operator)
+        assert termination["tx"] == close_txs[round_id]
+        assert int(termination["bounty_wei"]) == int(termination["slashed_wei"]) // 2 > 0
+    assert {(t["round_id"], t["id"]) for t in board["terminations"]} == terminated
+    for worker in board["workers"]:
+        info = site.mj.registry.worker(bytes.fromhex(worker["id"].removeprefix("0x")))
+        assert worker["strikes"] == info.strikes
+        if worker["status"] != "terminated":
+            assert worker["termination"] is None
+
+
+# -- a termination by a call ----------------------------------------------------------------
+
+CAPABILITY = "digits-8x8"
+COMMITTED = RoundCommitments(1, 2, 3)
+
+
+@dataclass
+class Called:
+    """A deployment with the TEST-ONLY hash verifier, on the site's anvil, where the 3σ rule
+    caught a worker that no round held, and someone called ``terminate`` for the bounty."""
+
+    mj: MemJitContracts
+    server: WebServer
+    worker: bytes
+    hunter: Signer
+    bounty_wei: int
+    tx: TxResult
+    #: The dashboard just before the call.
+    before: dict[str, Any]
+
+    @property
+    def url(self) -> str:
+        return self.server.url
+
+    def dashboard(self) -> dict[str, Any]:
+        status, board = get_json(self.url + "/api/dashboard")
+        assert status == 200
+        return board
+
+
+def play_round(mj: MemJitContracts, operator: Signer, ids: list[bytes], scores: list[int]) -> None:
+    """Opens and closes a round over ``ids`` with ``scores``, "proved" to the hash verifier."""
+    round_id = mj.rounds.open(operator, ids, COMMITTED.request, COMMITTED.evaluation).round_id
+    signals = mj.rounds.public_signals(round_id, COMMITTED, 0, scores)
+    mj.rounds.close(operator, round_id, ids, COMMITTED, 0, scores, fake_proof(signals), gas=None)
+
+
+@pytest.fixture(scope="module")
+def called(site: Site) -> Iterator[Called]:
+    chain = site.mj.chain
+    operator, owner, hunter = (devnet_signer(chain, i) for i in (0, 1, 2))
+    verifier = deploy_hash_verifier(chain, operator)
+    config = replace(TEST_CONFIG, min_population=11)  # the least the oracle takes
+    deployed = deploy_memjit(chain, operator, config, verifier=verifier.address).deployment
+    mj = MemJitContracts(chain, deployed)
+    mj.token.faucet(owner, 3_000 * SWT)
+    register = mj.registry.register
+    ids = [register(owner, f"bafk-called-{i}", 200 * SWT, CAPABILITY)[0] for i in range(11)]
+    other, _ = register(owner, "bafk-called-text", 200 * SWT, "sentiment")
+    # The first worker scores 0 while its capability is too small for the 3σ rule; then the
+    # others' rounds fill the population and raise its mean, leaving the first far below it
+    # in no round: only a terminate() call can end it.
+    play_round(mj, operator, ids[:5], [0, 90, 90, 90, 90])
+    for chunk in (ids[5:10], ids[10:], ids[1:6], ids[6:]):
+        play_round(mj, operator, chunk, [90] * len(chunk))
+    play_round(mj, operator, [other], [50])
+    assert mj.rounds.terminable(ids[0]) == Termination.OUTLIER
+    view = ChainView(mj)
+    before = view.dashboard().to_json()
+    bounty, tx = mj.rounds.terminate(hunter, ids[0])
+    server = serve(WebState(view, site.server.state.runtime))
+    yield Called(mj, server, ids[0], hunter, bounty, tx, before)
+    server.shutdown()
+    server.server_close()
+
+
+def test_dashboard_lists_a_terminate_call_with_its_caller_and_bounty(called: Called):
+    board = called.dashboard()
+    # Its stake after one round's slash under the floor, then terminationBps of it.
+    slashed = (200 * SWT - 200 * SWT * TEST_CONFIG.slash_bps // 10_000) * 2_500 // 10_000
+    (termination,) = board["terminations"]
+    assert termination == {
+        "id": "0x" + called.worker.hex(),
+        "reason": "outlier",
+        "round_id": None,  # no round: a call
+        "by": called.hunter.address,
+        "usefulness": 25.0,  # one 0 and the prior of an empty population, 50
+        "slashed_wei": str(slashed),
+        "bounty_wei": str(slashed // 2),
+        "block": called.tx.block_number,
+        "tx": called.tx.tx_hash,
+    }
+    assert called.bounty_wei == slashed // 2
+    worker = next(w for w in board["workers"] if w["id"] == termination["id"])
+    assert (worker["status"], worker["termination"]) == ("terminated", termination)
+    assert not any(seat["eliminated"] for r in board["rounds"] for seat in r["workers"])
+
+
+def test_dashboard_reports_the_population_of_each_capability(called: Called):
+    def lines(board: dict[str, Any]) -> dict[str, dict[str, Any]]:
+        return {line["capability"]: line for line in board["populations"]}
+
+    before, after = lines(called.before), lines(called.dashboard())
+    assert list(after) == ["digits-8x8", "sentiment"]
+    for capability, line in after.items():
+        stats = called.mj.registry.population_stats(capability)
+        assert line["count"] == stats.count
+        assert line["mean"] == pytest.approx(stats.total / stats.count / 100, abs=1e-3)
+    # The 3σ rule was live with 11 scored workers; the terminated one has left the population.
+    assert (before["digits-8x8"]["count"], before["digits-8x8"]["rule_active"]) == (11, True)
+    assert (after["digits-8x8"]["count"], after["digits-8x8"]["rule_active"]) == (10, False)
+    assert after["sentiment"] == {
+        "capability": "sentiment",
+        "count": 1,
+        "mean": 50.0,
+        "sd": 0.0,
+        "cutoff": 50.0,
+        "rule_active": False,
+    }
 
 
 def test_account_lists_balance_and_owned_workers(site: Site):
@@ -398,12 +568,13 @@ def refusal(text: str) -> bool:
 
 @pytest.fixture
 def open_page(browser: Any, site: Site) -> Iterator[OpenPage]:
-    """Opens the dashboard in a fresh browser profile, with ``wallet`` injected if given;
-    fails the test on any console error or uncaught exception in the page."""
+    """Opens the dashboard (the site's, or the one at ``url``) in a fresh browser profile, with
+    ``wallet`` injected if given; fails the test on any console error or uncaught exception in
+    the page."""
     contexts: list[Any] = []
     errors: list[str] = []
 
-    def open_(wallet: BrowserWallet | None = None) -> Any:
+    def open_(wallet: BrowserWallet | None = None, url: str | None = None) -> Any:
         context = browser.new_context(viewport={"width": 1280, "height": 900})
         contexts.append(context)
         if wallet is not None:
@@ -415,7 +586,7 @@ def open_page(browser: Any, site: Site) -> Iterator[OpenPage]:
             "console", lambda m: m.type == "error" and not refusal(m.text) and errors.append(m.text)
         )
         page.on("pageerror", lambda exc: errors.append(str(exc)))
-        page.goto(site.url)
+        page.goto(url or site.url)
         page.wait_for_selector("#leaderboard tr[data-worker-id]")
         return page
 
@@ -463,7 +634,7 @@ def test_page_shows_leaderboard_rounds_score_plot_and_supply(site: Site, open_pa
     expect(rows.first.locator(".usefulness")).to_have_text(f"{best['usefulness']:.1f}")
 
     plot = page.locator("#score-plot")
-    expect(plot.locator("circle.worker-dot")).to_have_count(board["population"]["count"])
+    expect(plot.locator("circle.worker-dot")).to_have_count(board["populations"][0]["count"])
     expect(plot.locator("#mean-line")).to_have_count(1)
     expect(plot.locator("#cutoff-line")).to_have_count(1)
     expect(plot).to_contain_text("3σ")
@@ -480,6 +651,71 @@ def test_page_shows_leaderboard_rounds_score_plot_and_supply(site: Site, open_pa
     expect(message(page)).to_contain_text("No wallet found")
     page.click("#connect")
     expect(message(page)).to_contain_text("No wallet found")
+
+
+def test_page_tags_exploration_picks_strikes_and_terminations(site: Site, open_page: OpenPage):
+    from playwright.sync_api import expect
+
+    board = site.get("/api/dashboard")[1]
+    page = open_page()
+    for shown in board["rounds"]:
+        row = page.locator(f'#rounds tr[data-round-id="{shown["id"]}"]')
+        for seat in shown["workers"]:
+            entry = row.locator(f'.round-worker[data-worker-id="{seat["id"]}"]')
+            expect(entry.locator(".mark-explored")).to_have_count(1 if seat["explored"] else 0)
+            if seat["eliminated"]:
+                expect(entry.locator(".mark-eliminated")).to_have_text("out: strikes")
+            else:
+                expect(entry.locator(".mark-eliminated")).to_have_count(0)
+    newest = page.locator("#rounds tr[data-round-id]").first
+    explored = sum(seat["explored"] for seat in board["rounds"][0]["workers"])
+    expect(newest.locator(".mark-explored")).to_have_count(explored)
+    assert 0 < explored < len(board["rounds"][0]["workers"])
+
+    for worker in board["workers"]:
+        row = page.locator(f'#leaderboard tr[data-worker-id="{worker["id"]}"]')
+        expect(row.locator(".strikes")).to_have_text(f"{worker['strikes']}/3")
+        if worker["termination"] is not None:
+            expect(row.locator(".status")).to_have_text("terminatedstrikes")
+    terminations = page.locator("#terminations tr[data-worker-id]")
+    expect(terminations).to_have_count(2)
+    expect(terminations.locator(".reason")).to_have_text(["strikes", "strikes"])
+    expect(terminations.locator(".where")).to_have_text(["close of round #3"] * 2)
+    expect(page.locator("#params")).to_contain_text("Strike limit3 strikes")
+    expect(page.locator("#params")).to_contain_text("Termination slash25%")
+
+
+def test_page_shows_populations_per_capability_and_a_terminate_call(
+    called: Called, open_page: OpenPage
+):
+    from playwright.sync_api import expect
+
+    page = open_page(url=called.url)
+    populations = page.locator("#populations tr[data-capability]")
+    expect(populations).to_have_count(2)
+    digits = page.locator('#populations tr[data-capability="digits-8x8"]')
+    expect(digits.locator(".count")).to_have_text("10")
+    expect(digits.locator(".rule")).to_have_text("from 11")
+    expect(page.locator('#populations tr[data-capability="sentiment"] .mean')).to_have_text("50.0")
+
+    row = page.locator("#terminations tr[data-worker-id]")
+    expect(row).to_have_count(1)
+    expect(row.locator(".reason")).to_have_text("outlier")
+    expect(row.locator(".where")).to_have_text("terminate() call")
+    expect(row.locator(".by .mono")).to_have_attribute("title", called.hunter.address)
+    expect(row.locator(".bounty")).to_have_text("22.5 SWT")
+    worker = page.locator(f'#leaderboard tr[data-worker-id="0x{called.worker.hex()}"]')
+    expect(worker.locator(".status")).to_have_text("terminatedoutlier")
+    expect(worker.locator(".status .tag")).to_have_attribute(
+        "title", re.compile(r"^Terminated by a terminate\(\) call from " + called.hunter.address)
+    )
+
+    # The plot shows one capability at a time: the largest, then the one picked.
+    plot = page.locator("#score-plot")
+    expect(plot.locator("circle.worker-dot")).to_have_count(10)
+    page.select_option("#plot-capability", "sentiment")
+    expect(plot.locator("circle.worker-dot")).to_have_count(1)
+    expect(plot).to_contain_text("usefulness of sentiment workers")
 
 
 def test_page_shows_strings_from_the_chain_as_text(site: Site, open_page: OpenPage):

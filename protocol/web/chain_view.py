@@ -1,6 +1,13 @@
 """What the dashboard shows, read from the chain: the contracts' views for the present state
 (workers, stakes, supply, population statistics, parameters) and their events for the history
-(who registered when, rewards and slashes per worker, rounds and their transactions).
+(who registered when and for which capability, rewards and slashes per worker, rounds and
+their transactions, terminations).
+
+Which workers a round explored is decided from the events alone, as the engine decides it: a
+worker is an exploration pick if it was learning (:func:`~protocol.engine.selection.is_learning`)
+when the round opened. Its scored rounds and strikes then are those of its latest
+``ScoreRecorded`` before the ``RoundOpened`` (none: a newcomer, 0 and 0); the scan reads events
+in chain order, so the ledger notes them as the round opens.
 
 Events are scanned once and then incrementally, from the deployment block to the newest block;
 a dashboard is rebuilt only when a new block arrived. A worker is read again only when an event
@@ -14,7 +21,9 @@ from __future__ import annotations
 
 import threading
 from collections import defaultdict
-from dataclasses import dataclass, field
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
+from typing import NamedTuple
 
 from web3 import Web3
 
@@ -34,6 +43,8 @@ from protocol.chain.events import (
     WorkerSlashed,
     WorkerTerminated,
 )
+from protocol.chain.types import Termination
+from protocol.engine.selection import is_learning
 from protocol.web.model import (
     Account,
     Dashboard,
@@ -43,6 +54,7 @@ from protocol.web.model import (
     RoundSummary,
     Supply,
     WorkerStanding,
+    WorkerTermination,
 )
 
 #: Rounds the dashboard lists, newest first.
@@ -51,18 +63,33 @@ RECENT_ROUNDS = 20
 HISTORY_CONTRACTS = ("WorkerRegistry", "UtilityOracle")
 
 
+class Progress(NamedTuple):
+    """A worker's scored rounds and strikes, as its latest ``ScoreRecorded`` gives them."""
+
+    rounds_scored: int = 0
+    strikes: int = 0
+
+
 @dataclass
 class RoundHistory:
     """One round as its events tell it."""
 
     opened: RoundOpened
+    #: Each worker's progress when the round opened: whether it was learning.
+    before: dict[bytes, Progress]
     status: RoundStatus = RoundStatus.OPEN
     close_tx: str | None = None
     #: Read from the round's view the first time it is shown.
     opened_at: int | None = None
     scores: tuple[int, ...] | None = None
     rewards: dict[bytes, int] = field(default_factory=dict)
-    eliminated: set[bytes] = field(default_factory=set)
+    eliminated: dict[bytes, Termination] = field(default_factory=dict)
+
+    def explored(self, worker: WorkerInfo) -> bool:
+        """Whether the round picked ``worker`` to explore: it was learning when it opened."""
+        before = self.before[worker.id]
+        then = replace(worker, rounds_scored=before.rounds_scored, strikes=before.strikes)
+        return is_learning(then)
 
 
 @dataclass
@@ -71,6 +98,10 @@ class Ledger:
 
     scanned_to: int
     registered: dict[bytes, str] = field(default_factory=dict)  # id → registering tx
+    capabilities: dict[bytes, str] = field(default_factory=dict)  # id → capability
+    progress: dict[bytes, Progress] = field(default_factory=dict)
+    #: Id → its termination, in the order they happened.
+    terminations: dict[bytes, WorkerEliminated] = field(default_factory=dict)
     rewards: dict[bytes, int] = field(default_factory=lambda: defaultdict(int))
     slashed: dict[bytes, int] = field(default_factory=lambda: defaultdict(int))
     slashes_by_tx: dict[str, list[WorkerSlashed]] = field(default_factory=lambda: defaultdict(list))
@@ -82,21 +113,20 @@ class Ledger:
         match event:
             case WorkerRegistered():
                 self.registered[event.id] = event.tx_hash
+                self.capabilities[event.id] = event.capability
+                self.stale.add(event.id)
+            case ScoreRecorded():
+                self.progress[event.id] = Progress(event.rounds_scored, event.strikes)
                 self.stale.add(event.id)
             case WorkerSlashed():
                 self.slashed[event.id] += event.amount
                 self.slashes_by_tx[event.tx_hash].append(event)
                 self.stale.add(event.id)
-            case (
-                StakeAdded()
-                | WorkerExited()
-                | StakeWithdrawn()
-                | WorkerTerminated()
-                | ScoreRecorded()
-            ):
+            case StakeAdded() | WorkerExited() | StakeWithdrawn() | WorkerTerminated():
                 self.stale.add(event.id)
             case RoundOpened():
-                self.rounds[event.round_id] = RoundHistory(event)
+                before = {wid: self.progress.get(wid, Progress()) for wid in event.worker_ids}
+                self.rounds[event.round_id] = RoundHistory(event, before)
             case RoundClosed():
                 if (history := self.rounds.get(event.round_id)) is not None:
                     history.status = RoundStatus.CLOSED
@@ -113,8 +143,9 @@ class Ledger:
                         history.rewards.get(event.worker_id, 0) + event.amount
                     )
             case WorkerEliminated():
+                self.terminations[event.worker_id] = event
                 if (history := self.rounds.get(event.round_id)) is not None:
-                    history.eliminated.add(event.worker_id)
+                    history.eliminated[event.worker_id] = event.reason
 
 
 class ChainView:
@@ -131,7 +162,8 @@ class ChainView:
     # -- public ---------------------------------------------------------------------------
 
     def dashboard(self) -> Dashboard:
-        """Supply, parameters, population, leaderboard and recent rounds at the newest block."""
+        """Supply, parameters, populations, leaderboard, recent rounds and terminations at the
+        newest block."""
         with self._lock:
             block = latest_block(self.mj.chain)
             if self._cached is not None and self._cached.block.number == block.number:
@@ -171,6 +203,7 @@ class ChainView:
             self._standings(),
             key=lambda w: (w.info.status, -w.info.usefulness, -w.rewards_wei, w.info.id),
         )
+        min_population = params.oracle.min_population
         return Dashboard(
             block=block,
             supply=Supply(
@@ -180,11 +213,18 @@ class ChainView:
                 slashed_wei=sum(ledger.slashed.values()),
             ),
             params=params,
-            population=Population.from_stats(
-                mj.registry.population_stats(), params.oracle.min_population
+            populations=tuple(
+                Population.from_stats(cap, mj.registry.population_stats(cap), min_population)
+                for cap in sorted(set(ledger.capabilities.values()))
             ),
             workers=tuple(ranked),
-            rounds=tuple(self._summary(history) for history in self._recent_rounds()),
+            rounds=tuple(
+                self._summary(history, self._workers) for history in self._recent_rounds()
+            ),
+            terminations=tuple(
+                WorkerTermination.from_event(event)
+                for event in reversed(ledger.terminations.values())
+            ),
         )
 
     def _standings(self) -> list[WorkerStanding]:
@@ -199,6 +239,11 @@ class ChainView:
                 rewards_wei=ledger.rewards.get(wid, 0),
                 slashed_wei=ledger.slashed.get(wid, 0),
                 registered_tx=tx,
+                termination=(
+                    None
+                    if (event := ledger.terminations.get(wid)) is None
+                    else WorkerTermination.from_event(event)
+                ),
             )
             for wid, tx in ledger.registered.items()
         ]
@@ -207,7 +252,8 @@ class ChainView:
         newest = sorted(self._ledger.rounds, reverse=True)[:RECENT_ROUNDS]
         return [self._ledger.rounds[rid] for rid in newest]
 
-    def _summary(self, history: RoundHistory) -> RoundSummary:
+    def _summary(self, history: RoundHistory, workers: Mapping[bytes, WorkerInfo]) -> RoundSummary:
+        """The round's summary; ``workers`` holds every worker it names, as last read."""
         opened = history.opened
         if history.opened_at is None:
             history.opened_at = self.mj.rounds.get(opened.round_id).opened_at
@@ -220,6 +266,7 @@ class ChainView:
             status=history.status,
             opened_at=history.opened_at,
             block=opened.block_number,
+            seed_block=opened.seed_block,
             open_tx=opened.tx_hash,
             close_tx=history.close_tx,
             seats=tuple(
@@ -228,7 +275,8 @@ class ChainView:
                     score=None if scores is None else scores[i],
                     reward_wei=history.rewards.get(wid, 0),
                     slashed_wei=slashes.get(wid, 0),
-                    eliminated=wid in history.eliminated,
+                    explored=history.explored(workers[wid]),
+                    eliminated=history.eliminated.get(wid),
                 )
                 for i, wid in enumerate(opened.worker_ids)
             ),

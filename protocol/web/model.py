@@ -2,7 +2,7 @@
 them into JSON (``to_json``), the page's only view of them (web/src/api.ts mirrors the shapes).
 
 Amounts of wei travel as decimal strings (they exceed JavaScript's safe integers), usefulness
-in points (the registry keeps hundredths).
+in points (the registry keeps hundredths), enums as their lower-case names.
 """
 
 from __future__ import annotations
@@ -13,7 +13,17 @@ from typing import Any
 
 from eth_typing import ChecksumAddress
 
-from protocol.chain import BlockHeader, OracleParams, PopulationStats, RoundStatus, WorkerInfo
+from protocol.chain import (
+    BlockHeader,
+    OracleParams,
+    PopulationStats,
+    RoundStatus,
+    WorkerInfo,
+    WorkerStatus,
+)
+from protocol.chain.events import WorkerEliminated
+from protocol.chain.types import Termination
+from protocol.engine.selection import is_learning
 
 
 @dataclass(frozen=True)
@@ -48,6 +58,8 @@ class Params:
             "base_rate_wei": str(oracle.base_rate_wei),
             "score_floor": oracle.score_floor,
             "slash_bps": oracle.slash_bps,
+            "strike_limit": oracle.strike_limit,
+            "termination_bps": oracle.termination_bps,
             "max_workers_per_round": oracle.max_workers_per_round,
             "min_population": oracle.min_population,
             "round_timeout_s": oracle.round_timeout_s,
@@ -56,9 +68,11 @@ class Params:
 
 @dataclass(frozen=True)
 class Population:
-    """Mean, standard deviation and 3σ cutoff of the active scored workers' usefulness, in
-    points (None while nobody is scored)."""
+    """Mean, standard deviation and 3σ cutoff of a capability's active scored workers'
+    usefulness, in points (None while none is scored): the 3σ rule compares a worker with its
+    own capability's workers only."""
 
+    capability: str
     count: int
     mean: float | None
     sd: float | None
@@ -66,14 +80,15 @@ class Population:
     rule_active: bool
 
     @classmethod
-    def from_stats(cls, stats: PopulationStats, min_population: int) -> Population:
+    def from_stats(cls, capability: str, stats: PopulationStats, min_population: int) -> Population:
         """From the registry's running sums (kept in hundredths of a point): the numbers the
         3-sigma rule itself uses."""
         if stats.count == 0:
-            return cls(0, None, None, None, False)
+            return cls(capability, 0, None, None, None, False)
         mean = stats.total / stats.count
         sd = math.sqrt(max(stats.squares / stats.count - mean * mean, 0.0))
         return cls(
+            capability=capability,
             count=stats.count,
             mean=round(mean / 100, 4),
             sd=round(sd / 100, 4),
@@ -83,11 +98,58 @@ class Population:
 
     def to_json(self) -> dict[str, Any]:
         return {
+            "capability": self.capability,
             "count": self.count,
             "mean": self.mean,
             "sd": self.sd,
             "cutoff": self.cutoff,
             "rule_active": self.rule_active,
+        }
+
+
+@dataclass(frozen=True)
+class WorkerTermination:
+    """A worker's termination, as its ``WorkerEliminated`` event tells it."""
+
+    worker_id: bytes
+    reason: Termination
+    #: The round whose close terminated it; None: a call to ``terminate`` by ``by``.
+    round_id: int | None
+    #: Who sent the transaction (a round's closer, or whoever called ``terminate``).
+    by: ChecksumAddress
+    #: Usefulness at termination, in hundredths of a point.
+    usefulness: int
+    #: Stake slashed: ``bounty_wei`` of it to ``by``, the rest to the treasury.
+    slashed_wei: int
+    bounty_wei: int
+    block: int
+    tx: str
+
+    @classmethod
+    def from_event(cls, event: WorkerEliminated) -> WorkerTermination:
+        return cls(
+            worker_id=event.worker_id,
+            reason=event.reason,
+            round_id=event.round_id or None,
+            by=event.by,
+            usefulness=event.usefulness,
+            slashed_wei=event.slashed,
+            bounty_wei=event.bounty,
+            block=event.block_number,
+            tx=event.tx_hash,
+        )
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "id": "0x" + self.worker_id.hex(),
+            "reason": self.reason.name.lower(),
+            "round_id": self.round_id,
+            "by": self.by,
+            "usefulness": self.usefulness / 100,
+            "slashed_wei": str(self.slashed_wei),
+            "bounty_wei": str(self.bounty_wei),
+            "block": self.block,
+            "tx": self.tx,
         }
 
 
@@ -99,6 +161,7 @@ class WorkerStanding:
     rewards_wei: int
     slashed_wei: int
     registered_tx: str
+    termination: WorkerTermination | None = None
 
     def to_json(self) -> dict[str, Any]:
         info = self.info
@@ -111,6 +174,9 @@ class WorkerStanding:
             "last_score": info.last_score,
             "usefulness": info.usefulness / 100,
             "rounds_scored": info.rounds_scored,
+            "strikes": info.strikes,
+            # The engine explores it in its next rounds (selection.is_learning).
+            "learning": info.status == WorkerStatus.ACTIVE and is_learning(info),
             "stake_wei": str(info.stake),
             "rewards_wei": str(self.rewards_wei),
             "slashed_wei": str(self.slashed_wei),
@@ -118,6 +184,7 @@ class WorkerStanding:
             "unbonds_at": info.unbonds_at,
             "serial": info.serial,
             "registered_tx": self.registered_tx,
+            "termination": None if self.termination is None else self.termination.to_json(),
         }
 
 
@@ -130,7 +197,10 @@ class RoundSeat:
     score: int | None
     reward_wei: int
     slashed_wei: int
-    eliminated: bool
+    #: Picked to explore: it was learning (selection.is_learning) when the round opened.
+    explored: bool
+    #: Why the round's close terminated it (None: it did not).
+    eliminated: Termination | None
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -138,7 +208,8 @@ class RoundSeat:
             "score": self.score,
             "reward_wei": str(self.reward_wei),
             "slashed_wei": str(self.slashed_wei),
-            "eliminated": self.eliminated,
+            "explored": self.explored,
+            "eliminated": None if self.eliminated is None else self.eliminated.name.lower(),
         }
 
 
@@ -148,6 +219,8 @@ class RoundSummary:
     status: RoundStatus
     opened_at: int
     block: int
+    #: The block whose hash seeded the choice of workers.
+    seed_block: int
     open_tx: str
     close_tx: str | None
     seats: tuple[RoundSeat, ...]
@@ -158,6 +231,7 @@ class RoundSummary:
             "status": self.status.name.lower(),
             "opened_at": self.opened_at,
             "block": self.block,
+            "seed_block": self.seed_block,
             "open_tx": self.open_tx,
             "close_tx": self.close_tx,
             "minted_wei": str(sum(seat.reward_wei for seat in self.seats)),
@@ -173,20 +247,24 @@ class Dashboard:
     block: BlockHeader
     supply: Supply
     params: Params
-    population: Population
+    #: One per capability a worker registered for, by name.
+    populations: tuple[Population, ...]
     #: Active workers first, then by usefulness, rewards and id.
     workers: tuple[WorkerStanding, ...]
     #: Newest first.
     rounds: tuple[RoundSummary, ...]
+    #: Every termination, newest first.
+    terminations: tuple[WorkerTermination, ...]
 
     def to_json(self) -> dict[str, Any]:
         return {
             "block": {"number": self.block.number, "timestamp": self.block.timestamp},
             "supply": self.supply.to_json(),
             "params": self.params.to_json(),
-            "population": self.population.to_json(),
+            "populations": [population.to_json() for population in self.populations],
             "workers": [worker.to_json() for worker in self.workers],
             "rounds": [summary.to_json() for summary in self.rounds],
+            "terminations": [termination.to_json() for termination in self.terminations],
         }
 
 

@@ -2,7 +2,8 @@
 
     GET /                       the page (static/index.html, app.css, app.js)
     GET /api/config             chain, contract addresses and ABIs, token, capabilities
-    GET /api/dashboard          supply, parameters, population, leaderboard, recent rounds
+    GET /api/dashboard          supply, parameters, populations, leaderboard, recent rounds,
+                                terminations
     GET /api/account/<address>  an account's SWT balance and its workers
     GET /api/modules/<cid>      200 if the content store holds a worker module at the CID
 

@@ -29,6 +29,26 @@ export interface Config {
 
 export type WorkerStatus = "active" | "exiting" | "terminated" | "withdrawn";
 
+/** Why a worker was terminated: its usefulness lay 3σ below its capability's mean, or it
+ * collected the strike limit. */
+export type TerminationReason = "outlier" | "strikes";
+
+/** A worker's termination (its WorkerEliminated event). */
+export interface Termination {
+  id: Hex;
+  reason: TerminationReason;
+  /** The round whose close terminated it; null: a terminate() call by `by`. */
+  round_id: number | null;
+  by: Address;
+  /** Points, 0-100, at termination. */
+  usefulness: number;
+  slashed_wei: string;
+  /** The part of `slashed_wei` paid to `by`; the rest went to the treasury. */
+  bounty_wei: string;
+  block: number;
+  tx: Hex;
+}
+
 export interface WorkerInfo {
   id: Hex;
   owner: Address;
@@ -39,6 +59,10 @@ export interface WorkerInfo {
   /** Points, 0-100. */
   usefulness: number;
   rounds_scored: number;
+  /** Rounds under the score floor less rounds at or above it; `strike_limit` terminate. */
+  strikes: number;
+  /** Active and still explored by the engine: too few scored rounds, or on probation. */
+  learning: boolean;
   stake_wei: string;
   rewards_wei: string;
   slashed_wei: string;
@@ -46,6 +70,7 @@ export interface WorkerInfo {
   /** Unix time the stake of an exiting or terminated worker unbonds; 0 otherwise. */
   unbonds_at: number;
   registered_tx: Hex | null;
+  termination: Termination | null;
 }
 
 export type RoundStatus = "open" | "closed" | "abandoned";
@@ -55,7 +80,10 @@ export interface RoundWorker {
   score: number | null;
   reward_wei: string;
   slashed_wei: string;
-  eliminated: boolean;
+  /** Picked to explore: it was learning when the round opened. */
+  explored: boolean;
+  /** Why the round's close terminated it; null: it did not. */
+  eliminated: TerminationReason | null;
 }
 
 export interface RoundInfo {
@@ -63,6 +91,8 @@ export interface RoundInfo {
   status: RoundStatus;
   opened_at: number;
   block: number;
+  /** The block whose hash seeded the choice of workers. */
+  seed_block: number;
   open_tx: Hex | null;
   close_tx: Hex | null;
   minted_wei: string;
@@ -76,12 +106,16 @@ export interface Params {
   base_rate_wei: string;
   score_floor: number;
   slash_bps: number;
+  strike_limit: number;
+  termination_bps: number;
   max_workers_per_round: number;
   min_population: number;
   round_timeout_s: number;
 }
 
+/** The usefulness statistics of one capability's active scored workers, in points. */
 export interface Population {
+  capability: string;
   count: number;
   mean: number | null;
   sd: number | null;
@@ -93,9 +127,12 @@ export interface Dashboard {
   block: { number: number; timestamp: number };
   supply: { total_wei: string; staked_wei: string; minted_wei: string; slashed_wei: string };
   params: Params;
-  population: Population;
+  /** One per capability a worker registered for, by name. */
+  populations: Population[];
   workers: WorkerInfo[];
   rounds: RoundInfo[];
+  /** Newest first. */
+  terminations: Termination[];
 }
 
 export interface Account {

@@ -10,11 +10,18 @@ import {
   fetchConfig,
   fetchDashboard,
 } from "./api";
-import { renderHeader, renderLeaderboard, renderParams, renderRounds } from "./dashboard";
+import {
+  renderHeader,
+  renderLeaderboard,
+  renderParams,
+  renderPopulations,
+  renderRounds,
+  renderTerminations,
+} from "./dashboard";
 import { byId } from "./dom";
 import { describeError } from "./errors";
 import { formatClock, shortHash } from "./format";
-import { renderScorePlot } from "./plot";
+import { plotCapability, renderCapabilityPicker, renderScorePlot } from "./plot";
 import {
   type StakingContext,
   addStake,
@@ -42,6 +49,8 @@ interface State {
   dashboard: Dashboard | null;
   /** What the dashboard was last drawn from, to skip redrawing an unchanged one. */
   drawn: string;
+  /** The capability the user picked for the score plot (null: none picked). */
+  plotCapability: string | null;
   provider: EIP1193Provider | null;
   account: Address | null;
   walletChainId: number | null;
@@ -53,6 +62,7 @@ const state: State = {
   config: null,
   dashboard: null,
   drawn: "",
+  plotCapability: null,
   provider: null,
   account: null,
   walletChainId: null,
@@ -89,13 +99,17 @@ function renderDashboard(force = false): void {
   const { dashboard, config } = state;
   renderHeader(config, dashboard);
   if (!dashboard) return;
-  const key = `${JSON.stringify(dashboard)}|${state.account ?? ""}`;
+  const key = `${JSON.stringify(dashboard)}|${state.account ?? ""}|${state.plotCapability ?? ""}`;
   if (!force && key === state.drawn) return;
   state.drawn = key;
+  const capability = plotCapability(dashboard, state.plotCapability);
   renderParams(dashboard);
   renderLeaderboard(dashboard, state.account);
-  renderScorePlot(dashboard, state.account);
+  renderCapabilityPicker(dashboard, capability);
+  renderScorePlot(dashboard, state.account, capability);
+  renderPopulations(dashboard);
   renderRounds(dashboard);
+  renderTerminations(dashboard);
 }
 
 function renderWallet(): void {
@@ -367,6 +381,11 @@ function start(): void {
   byId("connect").addEventListener("click", () => void connect());
   byId("switch-chain").addEventListener("click", () => void switchChain());
   byId("register").addEventListener("submit", (event) => void onRegister(event));
+  const picker = byId<HTMLSelectElement>("plot-capability");
+  picker.addEventListener("change", () => {
+    state.plotCapability = picker.value || null;
+    renderDashboard();
+  });
   const workers = byId("account-workers");
   workers.addEventListener("click", (event) => void onWorkerAction(event));
   workers.addEventListener("keydown", onAmountKey);

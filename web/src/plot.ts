@@ -1,8 +1,9 @@
-// The score distribution: the usefulness of each active scored worker on a 0-100 axis, as
-// a strip of dots that do not overlap, with the mean and the 3σ cutoff.
+// The score distribution of one capability: the usefulness of each of its active scored
+// workers on a 0-100 axis, as a strip of dots that do not overlap, with the mean and the 3σ
+// cutoff (the 3σ rule compares a worker with its own capability's workers only).
 
-import type { Dashboard, WorkerInfo } from "./api";
-import { byId, s } from "./dom";
+import type { Dashboard, Population, WorkerInfo } from "./api";
+import { byId, h, s } from "./dom";
 import { formatPoints, shortCid, shortHash } from "./format";
 
 const WIDTH = 760;
@@ -78,11 +79,56 @@ function label(text: string, at: number, y: number, className: string): SVGTextE
   );
 }
 
-export function renderScorePlot(dashboard: Dashboard, account: string | null): void {
+/**
+ * The capability the plot shows: `wanted` while a worker is registered for it, else the one
+ * with the most scored workers (the first by name among equals); null before any worker.
+ */
+export function plotCapability(dashboard: Dashboard, wanted: string | null): string | null {
+  const { populations } = dashboard;
+  if (wanted !== null && populations.some((p) => p.capability === wanted)) return wanted;
+  let best: Population | null = null;
+  for (const population of populations) {
+    if (best === null || population.count > best.count) best = population;
+  }
+  return best?.capability ?? null;
+}
+
+/** The plot's capability picker: one option per capability, disabled while there is one. */
+export function renderCapabilityPicker(dashboard: Dashboard, capability: string | null): void {
+  const select = byId<HTMLSelectElement>("plot-capability");
+  const names = dashboard.populations.map((p) => p.capability);
+  const current = Array.from(select.options, (o) => o.value);
+  if (current.join("\n") !== names.join("\n")) {
+    select.replaceChildren(...names.map((name) => h("option", { value: name }, name)));
+  }
+  select.value = capability ?? "";
+  select.disabled = names.length < 2;
+  select.hidden = names.length === 0;
+}
+
+const NO_POPULATION: Omit<Population, "capability"> = {
+  count: 0,
+  mean: null,
+  sd: null,
+  cutoff: null,
+  rule_active: false,
+};
+
+export function renderScorePlot(
+  dashboard: Dashboard,
+  account: string | null,
+  capability: string | null,
+): void {
   const svg = byId<SVGSVGElement>("score-plot");
-  const { population, params } = dashboard;
+  const { params } = dashboard;
+  const population = dashboard.populations.find((p) => p.capability === capability) ?? {
+    ...NO_POPULATION,
+    capability: capability ?? "",
+  };
   const me = account?.toLowerCase();
-  const scored = dashboard.workers.filter((w) => w.status === "active" && w.rounds_scored > 0);
+  const scored = dashboard.workers.filter(
+    (w) => w.status === "active" && w.rounds_scored > 0 && w.capability === capability,
+  );
   const centre = (STRIP_TOP + AXIS_Y) / 2;
   const parts: SVGElement[] = [];
 
@@ -123,7 +169,9 @@ export function renderScorePlot(dashboard: Dashboard, account: string | null): v
     s(
       "text",
       { class: "axis-title", x: WIDTH / 2, y: HEIGHT - 6, "text-anchor": "middle" },
-      "usefulness (points): moving average of round scores",
+      capability === null
+        ? "usefulness (points)"
+        : `usefulness of ${capability} workers (points)`,
     ),
   );
 
@@ -140,7 +188,7 @@ export function renderScorePlot(dashboard: Dashboard, account: string | null): v
       }),
     );
     const rule = population.rule_active
-      ? "3σ rule active"
+      ? "3σ rule live"
       : `3σ rule applies from ${params.min_population} scored workers`;
     const below = cutoff < 0 ? " (below 0)" : "";
     parts.push(
@@ -205,7 +253,7 @@ export function renderScorePlot(dashboard: Dashboard, account: string | null): v
   const summary =
     scored.length === 0
       ? "Score distribution: no scored workers yet"
-      : `Score distribution of ${scored.length} active scored workers` +
+      : `Score distribution of ${scored.length} active scored ${population.capability} workers` +
         (mean !== null && cutoff !== null
           ? `, mean ${formatPoints(mean)}, mean − 3σ ${formatPoints(cutoff)}`
           : "");
