@@ -13,6 +13,7 @@ from typing import Any
 
 from eth_utils import keccak
 
+from oracle.economics import prior, usefulness_after
 from protocol.artifacts import load_artifact_file
 from protocol.chain.anvil import AnvilProcess
 from protocol.chain.connection import Chain, rpc_call
@@ -52,6 +53,46 @@ def set_next_timestamp(chain: Chain, timestamp: int) -> None:
         chain.w3.provider.ethereum_tester.time_travel(timestamp)  # type: ignore[attr-defined]
     else:
         rpc_call(chain, "evm_setNextBlockTimestamp", timestamp)
+
+
+class UsefulnessBook:
+    """The registry's usefulness bookkeeping replayed with :mod:`oracle.economics`: each
+    capability's active, scored workers and their usefulness, as the contract should hold
+    them. Feed it every recorded score, in the order the contract records them (a round's
+    workers in their listed order), and every worker that leaves."""
+
+    def __init__(self) -> None:
+        self._scored: dict[str, dict[bytes, tuple[int, int]]] = {}
+
+    def record(self, capability: str, wid: bytes, score: int, duplicate: bool = False) -> int:
+        """The worker's usefulness after a round scoring ``score``; a duplicate round leaves
+        it as it was (zero for a worker never scored on its own)."""
+        workers = self._scored.setdefault(capability, {})
+        if duplicate:
+            return workers[wid][0] if wid in workers else 0
+        if wid in workers:
+            previous, rounds = workers[wid]
+        else:
+            previous, rounds = prior(self.population(capability)), 0
+        updated = usefulness_after(previous, rounds, score)
+        workers[wid] = (updated, rounds + 1)
+        return updated
+
+    def leave(self, capability: str, wid: bytes) -> None:
+        """``wid`` exited or was terminated: out of its capability's population."""
+        self._scored.get(capability, {}).pop(wid, None)
+
+    def usefulness(self, capability: str, wid: bytes) -> int:
+        return self._scored.get(capability, {}).get(wid, (0, 0))[0]
+
+    def population(self, capability: str) -> list[int]:
+        """The usefulness of ``capability``'s active, scored workers."""
+        return [u for u, _ in self._scored.get(capability, {}).values()]
+
+    def stats(self, capability: str) -> tuple[int, int, int]:
+        """What ``populationStats(capability)`` should return: count, sum, sum of squares."""
+        population = self.population(capability)
+        return len(population), sum(population), sum(u * u for u in population)
 
 
 #: Public signals of the default fake verifier: round id, three commitments, five scores.

@@ -65,6 +65,7 @@ def test_a_round_decodes_from_its_receipts_and_from_the_block_range(world: World
             f"bafkrei-ev-{i}",
         )
         assert registered.stake == 150 * SWT and registered.tx_hash == tx.tx_hash
+        assert registered.serial == mj.registry.worker(wid).serial
         # the stake moved from the owner to the registry: SWT's own event, decoded too
         (moved,) = of_type(mj.event_log.decode_receipt(tx.receipt), Transfer)
         assert (moved.from_, moved.to, moved.value) == (
@@ -72,14 +73,26 @@ def test_a_round_decodes_from_its_receipts_and_from_the_block_range(world: World
             mj.registry.address,
             150 * SWT,
         )
+    assert [mj.registry.worker(w).serial for w in ids[1:]] == [
+        mj.registry.worker(w).serial + 1 for w in ids[:-1]
+    ]
     mj.registry.add_stake(owners[0], ids[0], 5 * SWT)
-    opened = mj.rounds.open(world.admin, ids, 1, 2)
+    seed = latest_block(world.chain).number - 3
+    opened = mj.rounds.open(world.admin, ids, 1, 2, seed_block=seed)
     commitments = RoundCommitments(1, 2, 3)
     proof = fake_proof(mj.rounds.public_signals(opened.round_id, commitments, 0, [90, 80, 10]))
     closed = mj.rounds.close(world.admin, opened.round_id, ids, commitments, 0, [90, 80, 10], proof)
     settlement = closed.settlement
     assert set(settlement.rewards) == {ids[0], ids[1]} and set(settlement.slashed) == {ids[2]}
     assert settlement.terminated == frozenset()
+    recorded = of_type(mj.event_log.decode_receipt(closed.tx.receipt), ScoreRecorded)
+    assert [(e.id, e.score, e.rounds_scored, e.strikes) for e in recorded] == [
+        (ids[0], 90, 1, 0),
+        (ids[1], 80, 1, 0),
+        (ids[2], 10, 1, 1),  # under the floor of 20: a strike
+    ]
+    assert {e.id: e.usefulness for e in recorded} == settlement.usefulness
+    assert [e.usefulness for e in recorded] == [mj.registry.worker(w).usefulness for w in ids]
 
     scanned = [
         event
@@ -98,6 +111,7 @@ def test_a_round_decodes_from_its_receipts_and_from_the_block_range(world: World
     ]
     (opened_event,) = of_type(scanned, RoundOpened)
     assert opened_event.worker_ids == tuple(ids) and opened_event.round_id == opened.round_id
+    assert opened_event.seed_block == seed
     (closed_event,) = of_type(scanned, RoundClosed)
     assert closed_event.scores == (90, 80, 10) and closed_event.outputs_commitment == 3
     assert {r.worker_id: r.amount for r in of_type(scanned, RewardMinted)} == settlement.rewards

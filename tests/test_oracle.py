@@ -9,7 +9,7 @@ from dataclasses import astuple, replace
 
 import pytest
 
-from oracle.economics import is_outlier, reward, usefulness_after
+from oracle.economics import MIN_SIGMA, is_outlier, reward
 from protocol.artifacts import load_artifact
 from protocol.chain import (
     MemJitContracts,
@@ -23,12 +23,15 @@ from protocol.chain import (
 )
 from protocol.chain.connection import advance_time
 from protocol.chain.deployment import deploy_memjit
+from protocol.chain.events import WorkerEliminated, of_type
+from protocol.chain.types import Termination
 from protocol.errors import ContractReverted
 from tests.conftest import TEST_CONFIG, World
 from tests.helpers import (
     DEFAULT_PUBLIC_INPUTS,
     SWT,
     R,
+    UsefulnessBook,
     deploy_hash_verifier,
     fake_proof,
 )
@@ -127,28 +130,32 @@ def test_only_operators_open_rounds(world: World):
 def test_close_pays_the_top_three_by_the_reward_formula(world: World):
     ids = register(world, 5)
     owners = [world.mj.registry.worker(w).owner for w in ids]
-    registered_at = [world.mj.registry.worker(w).last_used for w in ids]
     scores = [90, 40, 75, 60, 95]
     advance_time(world.chain, 5 * 3_600)  # five idle hours since registration
+    assert world.mj.rounds.last_round_at(CAP) == 0
     round_id = open_round(world, ids)
     balances = [world.mj.token.balance_of(o) for o in owners]
     tx = close_round(world, round_id, ids, scores)
     closed_at = block_time(world.chain, tx.block_number)
 
+    # Scores are recorded in the round's order: each newcomer starts from the mean of the
+    # workers scored before it (the first from the neutral prior).
+    book = UsefulnessBook()
+    usefulness = [book.record(CAP, wid, score) for wid, score in zip(ids, scores, strict=True)]
+    assert usefulness == [7000, 5500, 6875, 6229, 7950]
     winners = {4, 0, 2}  # 95, 90, 75
     for i, wid in enumerate(ids):
         info = world.mj.registry.worker(wid)
-        assert (info.last_score, info.usefulness, info.last_used) == (
+        assert (info.last_score, info.usefulness, info.last_used, info.rounds_scored) == (
             scores[i],
-            scores[i] * 100,
+            usefulness[i],
             closed_at,
+            1,
         )
-        expected = (
-            reward(TEST_CONFIG.base_rate_wei, scores[i], closed_at - registered_at[i])
-            if i in winners
-            else 0
-        )
+        # The capability's first round: nothing idle, however long ago the workers came.
+        expected = reward(TEST_CONFIG.base_rate_wei, scores[i], 0) if i in winners else 0
         assert world.mj.token.balance_of(owners[i]) - balances[i] == expected
+    assert world.mj.rounds.last_round_at(CAP) == closed_at
     assert world.mj.rounds.get(round_id).status == RoundStatus.CLOSED
     assert books_balanced(world)
 
@@ -167,17 +174,19 @@ def test_a_worker_repeating_an_earlier_registrants_answers_earns_nothing(world: 
     assert settlement.duplicates == {ids[1], ids[3]}
     assert set(settlement.rewards) == {ids[0]}  # the copy of the best earns nothing
     # A copy answers for its own score: the copy of a bad worker is slashed like it (else two
-    # failing workers would shield each other). The round does not count towards a copy's
-    # usefulness: never scored on its own, it stays a newcomer.
+    # failing workers would shield each other), and takes a strike like it. The round does
+    # not count towards a copy's usefulness: never scored on its own, it stays a newcomer.
     assert set(settlement.slashed) == {ids[2], ids[3]}
     assert settlement.slashed[ids[2]] == settlement.slashed[ids[3]] > 0
     infos = [registry.worker(w) for w in ids]
-    assert [(w.usefulness, w.rounds_scored, w.last_score) for w in infos] == [
-        (9000, 1, 90),
-        (0, 0, 90),
-        (1000, 1, 10),
-        (0, 0, 10),
+    # 7000: the neutral prior 5000 and a 90; 4000: the prior 7000 (the mean) and a 10.
+    assert [(w.usefulness, w.rounds_scored, w.last_score, w.strikes) for w in infos] == [
+        (7000, 1, 90, 0),
+        (0, 0, 90, 0),
+        (4000, 1, 10, 1),
+        (0, 0, 10, 1),
     ]
+    assert settlement.usefulness == {w.id: w.usefulness for w in infos}
     assert infos[1].last_used == infos[0].last_used  # it waits its turn among newcomers
     # An established worker keeps the usefulness it earned when it later repeats another.
     again = open_round(world, ids[:2])
@@ -187,6 +196,7 @@ def test_a_worker_repeating_an_earlier_registrants_answers_earns_nothing(world: 
     third = open_round(world, ids[:2])
     proof = fake_proof(rounds.public_signals(third, COMMITTED, 0b10, [100, 100]))
     rounds.close(world.admin, third, ids[:2], COMMITTED, 0b10, [100, 100], proof, gas=None)
+    # 6000: its first own round, a 60 from the prior 6000 (the mean of 8000 and 4000).
     assert registry.worker(ids[1]).usefulness == established == 6000
     # A forged mask does not verify: the proof binds it.
     with pytest.raises(ContractReverted, match="UtilityOracleInvalidProof"):
@@ -208,13 +218,14 @@ def test_reward_shrinks_with_idle_time_between_rounds(world: World):
     ids = register(world, 1)
     close_round(world, open_round(world, ids), ids, [80])
     owner = world.mj.registry.worker(ids[0]).owner
-    last_used = world.mj.registry.worker(ids[0]).last_used
+    previous_round = world.mj.rounds.last_round_at(CAP)
+    assert previous_round == world.mj.registry.worker(ids[0]).last_used
     advance_time(world.chain, 3 * 86_400)
     before = world.mj.token.balance_of(owner)
     tx = close_round(world, open_round(world, ids), ids, [80])
     closed_at = block_time(world.chain, tx.block_number)
     paid = world.mj.token.balance_of(owner) - before
-    assert paid == reward(TEST_CONFIG.base_rate_wei, 80, closed_at - last_used)
+    assert paid == reward(TEST_CONFIG.base_rate_wei, 80, closed_at - previous_round)
     assert paid < TEST_CONFIG.base_rate_wei * 80 // 3  # roughly a quarter of the fresh reward
 
 
@@ -222,11 +233,9 @@ def test_workers_under_the_floor_are_slashed_and_the_winners_get_the_stake(world
     ids = register(world, 4, stake=300 * SWT)
     owners = [world.mj.registry.worker(w).owner for w in ids]
     scores = [10, 90, 0, 80]  # two under the floor of 20
-    registered_at = [world.mj.registry.worker(w).last_used for w in ids]
     round_id = open_round(world, ids)
     balances = [world.mj.token.balance_of(o) for o in owners]
-    tx = close_round(world, round_id, ids, scores)
-    closed_at = block_time(world.chain, tx.block_number)
+    close_round(world, round_id, ids, scores)
     slash_each = 300 * SWT * TEST_CONFIG.slash_bps // 10_000
     assert (
         world.mj.registry.worker(ids[0]).stake
@@ -236,7 +245,7 @@ def test_workers_under_the_floor_are_slashed_and_the_winners_get_the_stake(world
     assert world.mj.registry.worker(ids[1]).stake == 300 * SWT
     pool = 2 * slash_each
     for i in (1, 3):  # the two rewarded workers split the pool
-        info_reward = reward(TEST_CONFIG.base_rate_wei, scores[i], closed_at - registered_at[i])
+        info_reward = reward(TEST_CONFIG.base_rate_wei, scores[i], 0)  # the first round
         gained = world.mj.token.balance_of(owners[i]) - balances[i]
         assert gained == info_reward + pool // 2
     for i in (0, 2):
@@ -421,46 +430,71 @@ def _params(world: World, **changes: int) -> OracleParams:
 
 
 @pytest.mark.parametrize("min_population,terminated", [(16, True), (17, False)])
-def test_workers_three_sigma_below_the_mean_are_terminated(
+def test_workers_three_sigma_below_the_mean_are_terminated_at_the_close(
     world: World, min_population: int, terminated: bool
 ):
-    world.mj.rounds.set_params(world.admin, _params(world, min_population=min_population))
+    mj = world.mj
+    mj.rounds.set_params(world.admin, _params(world, min_population=min_population))
     ids = register(world, 16)
     scores = [90] * 15 + [0]
+    book = UsefulnessBook()
     for start in range(0, 16, 5):  # rounds of 5, 5, 5 and 1: the last makes the population 16
-        chunk = ids[start : start + 5]
-        close_round(world, open_round(world, chunk), chunk, scores[start : start + 5])
-    population = [usefulness_after(None, s) for s in scores]
-    assert is_outlier(0, population, min_population) is terminated
-    status = world.mj.registry.worker(ids[-1]).status
-    assert status == (WorkerStatus.TERMINATED if terminated else WorkerStatus.ACTIVE)
-    n, total, squares = astuple(world.mj.registry.population_stats())
-    kept = population[:-1] if terminated else population
-    assert (n, total, squares) == (len(kept), sum(kept), sum(x * x for x in kept))
+        chunk, chunk_scores = ids[start : start + 5], scores[start : start + 5]
+        tx = close_round(world, open_round(world, chunk), chunk, chunk_scores)
+        for wid, score in zip(chunk, chunk_scores, strict=True):
+            book.record(CAP, wid, score)
+    population = book.population(CAP)
+    last = book.usefulness(CAP, ids[-1])
+    mean = sum(population) / len(population)
+    assert mean - last > 3 * MIN_SIGMA  # far below: beyond the floor on sigma too
+    assert is_outlier(last, population, min_population) is terminated
+    assert mj.registry.worker(ids[-1]).strikes == 1  # one strike: terminated as an outlier
+
+    eliminated = of_type(mj.event_log.decode_receipt(tx.receipt), WorkerEliminated)
+    status = mj.registry.worker(ids[-1]).status
+    if terminated:
+        # Its stake after the floor's slash, then terminationBps of it: half to the closer.
+        stake = 200 * SWT - 200 * SWT * TEST_CONFIG.slash_bps // 10_000
+        slashed = stake * TEST_CONFIG.termination_bps // 10_000
+        (event,) = eliminated
+        assert (event.round_id, event.worker_id, event.by, event.reason) == (
+            mj.rounds.last_id(),
+            ids[-1],
+            world.admin.address,
+            Termination.OUTLIER,
+        )
+        assert (event.usefulness, event.slashed, event.bounty) == (last, slashed, slashed // 2)
+        assert status == WorkerStatus.TERMINATED
+        assert mj.registry.worker(ids[-1]).stake == stake - slashed
+        assert ids[-1] not in mj.registry.capability_worker_ids(CAP)
+        book.leave(CAP, ids[-1])
+    else:
+        assert eliminated == []
+        assert status == WorkerStatus.ACTIVE
+        assert mj.rounds.terminable(ids[-1]) == Termination.NONE
+    assert astuple(mj.registry.population_stats(CAP)) == book.stats(CAP)
     for wid in ids[:-1]:
-        assert world.mj.registry.worker(wid).status == WorkerStatus.ACTIVE
+        assert mj.registry.worker(wid).status == WorkerStatus.ACTIVE
+    assert books_balanced(world)
 
 
 def test_population_statistics_follow_scores_and_exits(world: World):
     ids = register(world, 3)
-    close_round(world, open_round(world, ids), ids, [50, 70, 90])
-    close_round(world, open_round(world, ids), ids, [90, 70, 10])
-    expected = [
-        usefulness_after(usefulness_after(None, a), b) for a, b in [(50, 90), (70, 70), (90, 10)]
-    ]
-    assert [world.mj.registry.worker(w).usefulness for w in ids] == expected
-    assert astuple(world.mj.registry.population_stats()) == (
-        3,
-        sum(expected),
-        sum(x * x for x in expected),
-    )
+    book = UsefulnessBook()
+    for scores in ([50, 70, 90], [90, 70, 10]):
+        close_round(world, open_round(world, ids), ids, scores)
+        for wid, score in zip(ids, scores, strict=True):
+            book.record(CAP, wid, score)
+    # Round one: 5000 (prior 5000), 6000 (prior 5000), 7250 (prior 5500); round two moves
+    # each a third of the way to its new score.
+    assert [world.mj.registry.worker(w).usefulness for w in ids] == [6333, 6333, 5167]
+    assert [book.usefulness(CAP, w) for w in ids] == [6333, 6333, 5167]
+    assert astuple(world.mj.registry.population_stats(CAP)) == book.stats(CAP)
     world.mj.registry.exit(world.owners[0], ids[0])
-    rest = expected[1:]
-    assert astuple(world.mj.registry.population_stats()) == (
-        2,
-        sum(rest),
-        sum(x * x for x in rest),
-    )
+    book.leave(CAP, ids[0])
+    rest = (2, 6333 + 5167, 6333**2 + 5167**2)
+    assert astuple(world.mj.registry.population_stats(CAP)) == book.stats(CAP) == rest
+    assert astuple(world.mj.registry.population_stats("sentiment")) == (0, 0, 0)
 
 
 def test_params_are_validated_and_admin_only(world: World):
@@ -472,6 +506,10 @@ def test_params_are_validated_and_admin_only(world: World):
         ({"slash_bps": 99}, "slashBps"),
         ({"slash_bps": 5_001}, "slashBps"),
         ({"min_population": 10}, "minPopulation"),
+        ({"strike_limit": 1}, "strikeLimit"),
+        ({"strike_limit": 11}, "strikeLimit"),
+        ({"termination_bps": 99}, "terminationBps"),
+        ({"termination_bps": 5_001}, "terminationBps"),
         ({"round_timeout_s": TEST_CONFIG.unbonding_delay_s}, "roundTimeout"),
         ({"max_workers_per_round": 0}, "maxWorkersPerRound"),
         # the verifier has 10 public signals: 5 before the scores, so 5 score slots

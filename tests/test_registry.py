@@ -205,3 +205,25 @@ def test_capability_index_lists_workers_by_capability(world: World):
     assert registry.capability_worker_count("sentiment") == 1
     assert registry.worker_ids(1, 10) == [b]
     assert registry.worker_ids(5, 10) == []
+
+
+def test_the_capability_index_lists_only_active_workers(world: World):
+    registry = world.mj.registry
+    ids = [
+        registry.register(world.owners[i], f"bafkrei-act-{i}", 100 * SWT, CAP)[0] for i in range(4)
+    ]
+    assert registry.capability_worker_ids(CAP) == ids
+    registry.exit(world.owners[1], ids[1])  # the last takes the leaver's place
+    assert registry.capability_worker_ids(CAP) == [ids[0], ids[3], ids[2]]
+    registry.exit(world.owners[2], ids[2])  # the last itself: simply gone
+    assert registry.capability_worker_ids(CAP) == [ids[0], ids[3]]
+    assert registry.capability_worker_count(CAP) == 2
+    assert registry.capability_worker_ids(CAP, 1, 5) == [ids[3]]
+    # The registration order still lists every worker ever registered.
+    assert registry.worker_ids()[-4:] == ids
+    assert [registry.worker(w).status for w in ids] == [
+        WorkerStatus.ACTIVE,
+        WorkerStatus.EXITING,
+        WorkerStatus.EXITING,
+        WorkerStatus.ACTIVE,
+    ]

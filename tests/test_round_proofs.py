@@ -23,10 +23,12 @@ from oracle.prover import (
 )
 from oracle.scoring import canary_outputs
 from oracle.solidity import proof_to_calldata
-from protocol.chain import MemJitContracts, RoundCommitments, RoundStatus
+from protocol.chain import MemJitContracts, RoundCommitments, RoundStatus, WorkerStatus
 from protocol.chain.connection import Chain
 from protocol.chain.deployment import deploy_memjit, verifier_artifact
+from protocol.chain.events import WorkerEliminated, of_type
 from protocol.chain.signers import Signer, devnet_signer
+from protocol.chain.types import Termination
 from protocol.errors import ContractReverted
 from tests.conftest import TEST_CONFIG
 from tests.helpers import ROOT, SWT, revert, snapshot
@@ -140,7 +142,30 @@ def test_a_proved_round_closes_and_settles(world: Deployed):
     tx = close(world, round_id, result)
     assert world.mj.rounds.get(round_id).status == RoundStatus.CLOSED
     assert [world.mj.registry.worker(i).last_score for i in world.ids] == [100, 94, 0]
+    assert [world.mj.registry.worker(i).strikes for i in world.ids] == [0, 0, 1]
     print(f"closeRound with a real proof, 3 workers on {world.chain.kind}: {tx.gas_used} gas")
+
+
+def test_a_worker_failing_proved_rounds_is_terminated_at_the_strike_limit(world: Deployed):
+    mj, failed = world.mj, world.ids[2]
+    for strike in range(1, TEST_CONFIG.strike_limit + 1):
+        round_id = open_round(world)
+        tx = close(world, round_id, prove(world, round_id))
+        eliminated = of_type(mj.event_log.decode_receipt(tx.receipt), WorkerEliminated)
+        info = mj.registry.worker(failed)
+        assert (info.last_score, info.strikes) == (0, strike)
+        if strike < TEST_CONFIG.strike_limit:
+            assert eliminated == [] and info.status == WorkerStatus.ACTIVE
+    (event,) = eliminated
+    assert (event.round_id, event.worker_id, event.reason, event.by) == (
+        round_id,
+        failed,
+        Termination.STRIKES,
+        world.admin.address,
+    )
+    assert info.status == WorkerStatus.TERMINATED
+    assert mj.registry.capability_worker_ids("digits-8x8") == world.ids[:2]
+    assert [mj.registry.worker(i).status for i in world.ids[:2]] == [WorkerStatus.ACTIVE] * 2
 
 
 def test_tampered_scores_are_rejected(world: Deployed):

@@ -1,9 +1,12 @@
-"""Hypothesis stateful test: random register / add stake / slash / exit / withdraw sequences
-against a real anvil, checking after every step that the stake books balance: the sum of all
-stakes equals the registry's totalStaked and its SWT balance, and no token is created or
-destroyed between the actors and the registry."""
+"""Hypothesis stateful test: random register / add stake / slash / record a score / terminate /
+exit / withdraw sequences against a real anvil, checking after every step that the stake
+books balance (the sum of all stakes equals the registry's totalStaked and its SWT balance,
+and no token is created or destroyed between the actors and the registry), and that the
+capability's index and population statistics hold exactly its active workers."""
 
 from __future__ import annotations
+
+from dataclasses import astuple
 
 import pytest
 from hypothesis import HealthCheck, settings
@@ -24,14 +27,17 @@ from protocol.chain.deployment import Deployment
 from protocol.chain.signers import Signer, devnet_signer
 from protocol.chain.transactions import deploy
 from protocol.errors import ContractReverted
-from tests.helpers import SWT, revert, snapshot
+from tests.helpers import SWT, UsefulnessBook, revert, snapshot
 
 UNBONDING_S = 600
 MIN_STAKE = 10 * SWT
+CAP = "digits-8x8"
+FLOOR = 20
 
 
 class Deployed:
-    """A registry whose oracle is a plain account, so the test can slash directly."""
+    """A registry whose oracle is a plain account, so the test can slash, record scores and
+    terminate directly."""
 
     def __init__(self, chain: Chain) -> None:
         self.chain = chain
@@ -66,6 +72,8 @@ class StakeBooks(RuleBasedStateMachine):
         self.snap = snapshot(self.d.chain)
         self.workers: list[tuple[bytes, Signer]] = []
         self.counter = 0
+        self.book = UsefulnessBook()
+        self.strikes: dict[bytes, int] = {}
 
     def teardown(self) -> None:
         revert(self.d.chain, self.snap)
@@ -84,7 +92,7 @@ class StakeBooks(RuleBasedStateMachine):
         cid = f"bafkrei-{self.counter}"
         try:
             wid, _ = self.d.mj.registry.register(
-                signer, cid, stake * SWT, "digits-8x8", permit=stake % 2 == 0
+                signer, cid, stake * SWT, CAP, permit=stake % 2 == 0
             )
         except ContractReverted as err:
             assert stake * SWT < MIN_STAKE and err.name == "WorkerRegistryStakeTooLow"
@@ -131,6 +139,36 @@ class StakeBooks(RuleBasedStateMachine):
             assert was != WorkerStatus.ACTIVE and err.name == "WorkerRegistryWrongStatus"
             return
         assert was == WorkerStatus.ACTIVE and self._status(wid) == WorkerStatus.EXITING
+        self.book.leave(CAP, wid)
+
+    @precondition(lambda self: self.workers)
+    @rule(data=st.data(), score=st.integers(0, 100), duplicate=st.booleans())
+    def record_score(self, data: st.DataObject, score: int, duplicate: bool) -> None:
+        wid, _ = data.draw(st.sampled_from(self.workers))
+        was = self._status(wid)
+        try:
+            self.d.mj.registry.record_score(self.d.slasher, wid, score, duplicate, FLOOR)
+        except ContractReverted as err:
+            assert was != WorkerStatus.ACTIVE and err.name == "WorkerRegistryWrongStatus"
+            return
+        before = self.strikes.get(wid, 0)
+        self.strikes[wid] = before + 1 if score < FLOOR else max(before - 1, 0)
+        info = self.d.mj.registry.worker(wid)
+        assert info.usefulness == self.book.record(CAP, wid, score, duplicate)
+        assert info.strikes == self.strikes[wid]
+
+    @precondition(lambda self: self.workers)
+    @rule(data=st.data())
+    def terminate(self, data: st.DataObject) -> None:
+        wid, _ = data.draw(st.sampled_from(self.workers))
+        was = self._status(wid)
+        try:
+            self.d.mj.registry.terminate(self.d.slasher, wid)
+        except ContractReverted as err:
+            assert was != WorkerStatus.ACTIVE and err.name == "WorkerRegistryWrongStatus"
+            return
+        assert was == WorkerStatus.ACTIVE and self._status(wid) == WorkerStatus.TERMINATED
+        self.book.leave(CAP, wid)
 
     @rule(seconds=st.sampled_from([1, UNBONDING_S // 2, UNBONDING_S + 1]))
     def wait(self, seconds: int) -> None:
@@ -146,9 +184,8 @@ class StakeBooks(RuleBasedStateMachine):
             self.d.mj.registry.withdraw(owner, wid)
         except ContractReverted as err:
             assert err.name in ("WorkerRegistryWrongStatus", "WorkerRegistryStillUnbonding")
-            assert (
-                before.status != WorkerStatus.EXITING or err.name == "WorkerRegistryStillUnbonding"
-            )
+            leaving = (WorkerStatus.EXITING, WorkerStatus.TERMINATED)
+            assert before.status not in leaving or err.name == "WorkerRegistryStillUnbonding"
             return
         assert self.d.mj.token.balance_of(owner.address) == balance + before.stake
 
@@ -159,6 +196,14 @@ class StakeBooks(RuleBasedStateMachine):
         held = mj.token.balance_of(mj.registry.address)
         assert stakes == mj.registry.total_staked() == held
         assert sum(mj.token.balance_of(a.address) for a in self.d.actors) + held == self.d.supply
+
+    @invariant()
+    def only_active_workers_are_indexed_and_counted(self) -> None:
+        registry = self.d.mj.registry
+        active = {wid for wid, _ in self.workers if self._status(wid) == WorkerStatus.ACTIVE}
+        listed = registry.capability_worker_ids(CAP)
+        assert len(listed) == len(active) and set(listed) == active
+        assert astuple(registry.population_stats(CAP)) == self.book.stats(CAP)
 
 
 @pytest.mark.anvil
