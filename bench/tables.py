@@ -32,7 +32,7 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "bench" / "results"
 PAGES = [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))]
-BENCHMARKS = ("gas", "sandbox", "prover", "round", "dht", "scale", "economics")
+BENCHMARKS = ("gas", "sandbox", "prover", "round", "dht", "scale", "economics", "selection")
 #: Stored runs no command here re-runs: ``economics-before`` is ``bench/economics.py`` run on
 #: the tree before the defences against its attacks (its record names the commit).
 ARCHIVED = ("economics-before",)
@@ -354,6 +354,46 @@ def scale_workloads() -> str:
     )
 
 
+def selection_sizes() -> str:
+    results = load("selection")["results"]
+    rows = [
+        [
+            n(row["workers"]),
+            f"{row['old_ms']:,.1f}",
+            f"**{row['index_ms']:,.2f}** (sync {row['index_sync_ms']:,.2f})",
+            f"{row['ratio']:,.0f}×",
+            f"{row['catch_up_s']:,.2f} s",
+            f"{n(row['catch_up_worker_events'])} / {n(row['catch_up_blocks'])} / "
+            f"{row['catch_up_log_reads']}",
+        ]
+        for row in results["sizes"]
+    ]
+    header = [
+        "active workers",
+        "registry reads, ms",
+        "index, ms (of which the sync)",
+        "registry ÷ index",
+        "a fresh index's catch-up",
+        "catch-up: events / blocks / `eth_getLogs`",
+    ]
+    target = results["goal"]
+    *runs, last = [str(row["old_runs"]) for row in results["sizes"]]
+    old_runs = f"{', '.join(runs)} and {last}" if runs else last
+    return "\n\n".join(
+        [
+            f"A request's {results['slots']} workers, chosen by `select_workers` among N active "
+            f"workers of one capability. Median of {results['requests']} requests through the "
+            "index, each after one more score (one new block to sync), and of "
+            f"{old_runs} through the registry reads (as many as fit in 10 s, at most 5), N "
+            "in order.",
+            table(header, "r" * len(header), rows),
+            f"Goal ≤ {target['index_ms']:g} ms at {n(target['workers'])} workers: "
+            f"{goal(target['met'])}.",
+            regenerate_note("selection"),
+        ]
+    )
+
+
 def signed(value: float) -> str:
     return f"{value:+.2f}"
 
@@ -500,6 +540,7 @@ BLOCKS: dict[str, Callable[[], str]] = {
     "economics:strategies": economics_strategies,
     "economics:targets": economics_targets,
     "economics:before-after": economics_before_after,
+    "selection:sizes": selection_sizes,
     "all:runs": all_runs,
 }
 # Markers stand alone on their lines (a marker quoted in prose is not one).

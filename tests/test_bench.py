@@ -100,3 +100,15 @@ def test_economics_simulator_shows_that_memorising_and_copying_do_not_pay(anvil)
     assert copy["accuracy"] == worker("copycat", "mlp")["accuracy"]  # it behaves as the MLP
     assert copy["rounds"] == 0  # so it is in the MLP's answer class: never selected
     assert copy["rewards_swt"] == copy["shares_swt"] == copy["slashed_swt"] == 0
+
+
+def test_selection_benchmark_times_registry_reads_against_the_index(anvil):
+    report = quick_run("bench/selection.py", timeout=300)
+    assert report["selection"] == "protocol.engine.selection.select_workers"
+    assert [row["workers"] for row in report["sizes"]] == [10, 100]
+    for row in report["sizes"]:
+        assert row["old_ms"] > 0 and row["index_ms"] > 0 and row["ratio"] > 0
+        assert row["old_runs"] >= 1 and row["index_max_ms"] >= row["index_ms"]
+        assert row["catch_up_s"] > 0 and row["catch_up_log_reads"] == 1
+        assert row["catch_up_worker_events"] >= row["workers"]
+    assert report["goal"]["met"] is None  # a quick run stops short of 10,000 workers

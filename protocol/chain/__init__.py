@@ -1,6 +1,7 @@
-"""The node's view of the chain: connections, signers, transactions, deployments, and a typed
-API over the contracts (token, registry, rounds, events). Nothing outside this package touches
-a contract's ``functions`` or ``events`` (tests/test_layout.py checks it)."""
+"""The node's view of the chain: connections, signers, transactions, deployments, a typed API
+over the contracts (token, registry, rounds, events), and an index of the registry's workers
+kept from its events. Nothing outside this package touches a contract's ``functions`` or
+``events`` (tests/test_layout.py checks it)."""
 
 from protocol.chain.connection import DEVNET_CHAIN_IDS, BlockHeader, Chain, connect, embedded_chain
 from protocol.chain.contracts import MemJitContracts
@@ -12,6 +13,7 @@ from protocol.chain.deployment import (
     save_deployment,
 )
 from protocol.chain.events import ChainEvent, EventLog
+from protocol.chain.index import WorkerIndex
 from protocol.chain.registry import Registry
 from protocol.chain.rounds import CLOSE_GAS, ClosedRound, OpenedRound, Rounds, Settlement
 from protocol.chain.signers import Signer, devnet_signer, resolve_signer
@@ -54,6 +56,7 @@ __all__ = [
     "Token",
     "TxResult",
     "Verifier",
+    "WorkerIndex",
     "WorkerInfo",
     "WorkerStatus",
     "block_time",
