@@ -9,9 +9,9 @@ import {ReentrancyGuardTransient} from "@openzeppelin/contracts/utils/Reentrancy
 import {IGroth16Verifier} from "./interfaces/IGroth16Verifier.sol";
 import {ISWT} from "./interfaces/ISWT.sol";
 import {
-    IUtilityOracle, Groth16Proof, OracleParams, Round, RoundCommitments, RoundStatus
+    IUtilityOracle, Groth16Proof, OracleParams, Round, RoundCommitments, RoundStatus, Termination
 } from "./interfaces/IUtilityOracle.sol";
-import {IWorkerRegistry, WorkerStatus} from "./interfaces/IWorkerRegistry.sol";
+import {IWorkerRegistry, Worker, WorkerStatus} from "./interfaces/IWorkerRegistry.sol";
 
 /// @title UtilityOracle
 /// @notice Proof-of-utility rounds: open over chosen workers, close once with a Groth16 proof
@@ -45,6 +45,21 @@ contract UtilityOracle is IUtilityOracle, AccessControl, ReentrancyGuardTransien
     uint16 public constant MIN_SLASH_BPS = 100;
     uint16 public constant MAX_SLASH_BPS = 5_000;
 
+    /// @notice Bounds of the strikes that terminate a worker (see {OracleParams}).
+    uint8 public constant MIN_STRIKE_LIMIT = 2;
+    uint8 public constant MAX_STRIKE_LIMIT = 10;
+
+    /// @notice The least standard deviation the 3-sigma rule assumes, in hundredths of a
+    /// point: 5 points, about the spread of one worker's score over 16 canaries. Termination
+    /// by the rule needs a gap of 15 points at least, however alike the other workers are.
+    uint256 public constant MIN_SIGMA = 500;
+
+    /// @notice How recent the block seeding a round's choice of workers must be.
+    uint256 public constant SEED_WINDOW = 16;
+
+    /// @notice Share of a termination's slash paid to its caller, in basis points.
+    uint256 public constant BOUNTY_SHARE_BPS = 5_000;
+
     /// @inheritdoc IUtilityOracle
     bytes32 public constant OPERATOR_ROLE = keccak256("OPERATOR_ROLE");
 
@@ -57,6 +72,7 @@ contract UtilityOracle is IUtilityOracle, AccessControl, ReentrancyGuardTransien
     OracleParams private _params;
     uint256 private _lastRoundId;
     mapping(uint256 roundId => Round) private _rounds;
+    mapping(bytes32 capability => uint256 timestamp) private _lastRoundAt;
 
     /*//////////////////////////////////////////////////////////////
                                CONSTRUCTOR
@@ -106,21 +122,28 @@ contract UtilityOracle is IUtilityOracle, AccessControl, ReentrancyGuardTransien
     //////////////////////////////////////////////////////////////*/
 
     /// @inheritdoc IUtilityOracle
-    function openRound(bytes32[] calldata workerIds, uint256 requestCommitment, uint256 evaluationCommitment)
-        external
-        onlyRole(OPERATOR_ROLE)
-        returns (uint256 roundId)
-    {
+    function openRound(
+        bytes32[] calldata workerIds,
+        uint256 requestCommitment,
+        uint256 evaluationCommitment,
+        uint256 seedBlock
+    ) external onlyRole(OPERATOR_ROLE) returns (uint256 roundId) {
         uint256 n = workerIds.length;
         uint256 maxWorkers = _params.maxWorkersPerRound;
         if (n == 0 || n > maxWorkers) revert UtilityOracleBadWorkerCount(n, maxWorkers);
         _requireInField(requestCommitment);
         _requireInField(evaluationCommitment);
+        if (seedBlock >= block.number || block.number - seedBlock > SEED_WINDOW) {
+            revert UtilityOracleStaleSeed(seedBlock, block.number);
+        }
         uint256 previousSerial;
+        bytes32 capability;
         for (uint256 i = 0; i < n; ++i) {
             bytes32 id = workerIds[i];
-            (, WorkerStatus status,, uint256 serial) = _registry.stakeOf(id);
+            (, WorkerStatus status,, uint256 serial, bytes32 workerCapability) = _registry.standingOf(id);
             if (status != WorkerStatus.Active) revert UtilityOracleWorkerNotActive(id, status);
+            if (i == 0) capability = workerCapability;
+            else if (workerCapability != capability) revert UtilityOracleMixedCapabilities(id);
             // Registration order, strictly: the duplicates mask names later registrants.
             if (serial == previousSerial) revert UtilityOracleDuplicateWorker(id);
             if (serial < previousSerial) revert UtilityOracleWorkerOutOfOrder(id);
@@ -136,7 +159,7 @@ contract UtilityOracle is IUtilityOracle, AccessControl, ReentrancyGuardTransien
             workerCount: uint8(n),
             fingerprint: fingerprint(workerIds, requestCommitment, evaluationCommitment)
         });
-        emit RoundOpened(roundId, workerIds, requestCommitment, evaluationCommitment, deadline);
+        emit RoundOpened(roundId, workerIds, requestCommitment, evaluationCommitment, deadline, seedBlock);
     }
 
     /// @inheritdoc IUtilityOracle
@@ -206,21 +229,47 @@ contract UtilityOracle is IUtilityOracle, AccessControl, ReentrancyGuardTransien
     }
 
     /// @inheritdoc IUtilityOracle
-    function rewardFor(uint256 score, uint256 secondsSinceLastUse) public view returns (uint256) {
+    function rewardFor(uint256 score, uint256 idleSeconds) public view returns (uint256) {
         // reward = baseRate * score / (1 + hours / 24) = baseRate * score * 86400 / (86400 + seconds)
-        return Math.mulDiv(_params.baseRate * score, 1 days, 1 days + secondsSinceLastUse);
+        return Math.mulDiv(_params.baseRate * score, 1 days, 1 days + idleSeconds);
     }
 
     /// @inheritdoc IUtilityOracle
-    function isOutlier(uint256 usefulness) public view returns (bool) {
-        (uint256 n, uint256 sum, uint256 sumSquares) = _registry.populationStats();
+    function isOutlier(bytes32 capability, uint256 usefulness) public view returns (bool) {
+        (uint256 n, uint256 sum, uint256 sumSquares) = _registry.populationStats(capability);
         if (n < _params.minPopulation) return false;
         uint256 scaled = n * usefulness;
         if (scaled >= sum) return false;
-        // u < mean - 3 sigma  <=>  (sum - n u)^2 > 9 (n sumSquares - sum^2), both sides times n^2.
-        // n sumSquares >= sum^2 always (Cauchy-Schwarz), so the subtraction cannot underflow.
+        // u < mean - 3 max(sigma, MIN_SIGMA), both sides times n: (sum - n u)^2 > 9 max(n
+        // sumSquares - sum^2, n^2 MIN_SIGMA^2). n sumSquares >= sum^2 always (Cauchy-Schwarz).
         uint256 gap = sum - scaled;
-        return gap * gap > 9 * (n * sumSquares - sum * sum);
+        uint256 spread = n * sumSquares - sum * sum;
+        uint256 least = n * n * MIN_SIGMA * MIN_SIGMA;
+        return gap * gap > 9 * (spread > least ? spread : least);
+    }
+
+    /// @inheritdoc IUtilityOracle
+    function terminable(bytes32 id) public view returns (Termination) {
+        Worker memory w = _registry.worker(id);
+        if (w.status != WorkerStatus.Active) return Termination.None;
+        if (w.strikes >= _params.strikeLimit) return Termination.Strikes;
+        if (w.roundsScored > 0 && isOutlier(w.capability, w.usefulness)) return Termination.Outlier;
+        return Termination.None;
+    }
+
+    /// @inheritdoc IUtilityOracle
+    function terminate(bytes32 id) external nonReentrant returns (uint256 bounty) {
+        Termination reason = terminable(id);
+        if (reason == Termination.None) {
+            (, WorkerStatus status,,,) = _registry.standingOf(id);
+            revert UtilityOracleNotTerminable(id, status);
+        }
+        return _terminate(0, id, reason);
+    }
+
+    /// @inheritdoc IUtilityOracle
+    function lastRoundAt(bytes32 capability) external view returns (uint256) {
+        return _lastRoundAt[capability];
     }
 
     /// @inheritdoc IUtilityOracle
@@ -264,11 +313,13 @@ contract UtilityOracle is IUtilityOracle, AccessControl, ReentrancyGuardTransien
         /// Gave the answers of a worker registered before it: earns nothing.
         bool duplicate;
         uint16 usefulness;
-        uint256 idleSeconds;
+        uint8 strikes;
+        bytes32 capability;
     }
 
     /// @dev Records scores, slashes, shares the slashed stake among the winners, mints rewards
-    /// and applies the 3-sigma rule. Every call goes to our own registry and token.
+    /// (decayed on the capability's clock) and terminates the round's workers that qualify.
+    /// Every call goes to our own registry and token.
     function _settle(uint256 roundId, bytes32[] calldata workerIds, uint256 duplicates, uint8[] calldata scores)
         private
     {
@@ -285,23 +336,60 @@ contract UtilityOracle is IUtilityOracle, AccessControl, ReentrancyGuardTransien
         uint256[] memory winners = _topWorkers(scores, entries, p.scoreFloor);
         _distributeSlash(roundId, slashed, winners, entries, p.treasury);
 
+        // Every worker of a round has the round's capability (openRound checks it).
+        bytes32 capability = entries[0].capability;
+        _mintRewards(roundId, workerIds, scores, entries, winners, _tickClock(capability));
+
+        // The population statistics now hold every score of this round.
+        for (uint256 i = 0; i < n; ++i) {
+            Settlement memory e = entries[i];
+            if (!e.active) continue;
+            Termination reason = Termination.None;
+            if (e.strikes >= p.strikeLimit) reason = Termination.Strikes;
+            else if (!e.duplicate && isOutlier(capability, e.usefulness)) reason = Termination.Outlier;
+            if (reason != Termination.None) _terminate(roundId, workerIds[i], reason);
+        }
+    }
+
+    /// @dev The seconds since `capability`'s previous round (zero for its first), and now
+    /// the time of its latest.
+    function _tickClock(bytes32 capability) private returns (uint256 idleSeconds) {
+        uint256 previousRound = _lastRoundAt[capability];
+        idleSeconds = previousRound == 0 ? 0 : block.timestamp - previousRound;
+        _lastRoundAt[capability] = block.timestamp;
+    }
+
+    function _mintRewards(
+        uint256 roundId,
+        bytes32[] calldata workerIds,
+        uint8[] calldata scores,
+        Settlement[] memory entries,
+        uint256[] memory winners,
+        uint256 idleSeconds
+    ) private {
         for (uint256 k = 0; k < winners.length; ++k) {
             uint256 i = winners[k];
-            uint256 reward = rewardFor(scores[i], entries[i].idleSeconds);
+            uint256 reward = rewardFor(scores[i], idleSeconds);
             if (reward > 0) {
                 emit RewardMinted(roundId, workerIds[i], entries[i].owner, reward);
                 _swt.mint(entries[i].owner, reward);
             }
         }
+    }
 
-        // The population statistics now hold every score of this round. A duplicate's
-        // usefulness did not change (it may not even be in the population yet).
-        for (uint256 i = 0; i < n; ++i) {
-            if (entries[i].active && !entries[i].duplicate && isOutlier(entries[i].usefulness)) {
-                _registry.terminate(workerIds[i]);
-                emit WorkerEliminated(roundId, workerIds[i], entries[i].usefulness);
-            }
-        }
+    /// @dev Terminates an active worker, slashing terminationBps of its stake: half to the
+    /// caller, the rest to the treasury.
+    function _terminate(uint256 roundId, bytes32 id, Termination reason) private returns (uint256 bounty) {
+        OracleParams memory p = _params;
+        (,, uint256 stake,,) = _registry.standingOf(id);
+        uint16 usefulness = _registry.worker(id).usefulness;
+        _registry.terminate(id);
+        uint256 slashed = _registry.slash(id, (stake * p.terminationBps) / 10_000, address(this));
+        bounty = (slashed * BOUNTY_SHARE_BPS) / 10_000;
+        emit WorkerEliminated(roundId, id, msg.sender, reason, usefulness, slashed, bounty);
+        IERC20 token = IERC20(address(_swt));
+        if (bounty > 0) token.safeTransfer(msg.sender, bounty);
+        if (slashed > bounty) token.safeTransfer(p.treasury, slashed - bounty);
     }
 
     /// @dev Records the score of an active worker (a duplicate's leaves its usefulness as it
@@ -312,21 +400,22 @@ contract UtilityOracle is IUtilityOracle, AccessControl, ReentrancyGuardTransien
         private
         returns (uint256 slashed)
     {
-        (address owner, WorkerStatus status, uint256 stake,) = _registry.stakeOf(id);
+        (address owner, WorkerStatus status, uint256 stake,, bytes32 capability) = _registry.standingOf(id);
         entry.owner = owner;
+        entry.capability = capability;
         if (status == WorkerStatus.Active) {
             entry.active = true;
-            (uint40 previousLastUsed, uint16 usefulness) = _registry.recordScore(id, score, entry.duplicate);
-            entry.idleSeconds = block.timestamp - previousLastUsed;
-            entry.usefulness = usefulness;
+            (entry.usefulness, entry.strikes) = _registry.recordScore(id, score, entry.duplicate, p.scoreFloor);
         }
         if (score < p.scoreFloor && stake > 0 && status != WorkerStatus.Withdrawn) {
             slashed = _registry.slash(id, (stake * p.slashBps) / 10_000, address(this));
         }
     }
 
-    /// @dev Indices of up to three active, non-duplicate workers with the best scores at or
-    /// above the floor (and above zero), best first; ties go to the worker listed first in the
+    /// @dev Indices of the paid winners, best first: of the three active workers with the best
+    /// scores at or above the floor (and above zero), those that are not duplicates. A
+    /// duplicate keeps its place and forfeits its pay, so repeating another worker's mistakes
+    /// never hands a reward down to a weaker worker. Ties go to the worker listed first in the
     /// round, which is the earlier registrant.
     function _topWorkers(uint8[] calldata scores, Settlement[] memory entries, uint8 floor)
         private
@@ -341,15 +430,19 @@ contract UtilityOracle is IUtilityOracle, AccessControl, ReentrancyGuardTransien
             uint256 best = type(uint256).max;
             for (uint256 i = 0; i < n; ++i) {
                 Settlement memory e = entries[i];
-                if (taken[i] || !e.active || e.duplicate || scores[i] == 0 || scores[i] < floor) continue;
+                if (taken[i] || !e.active || scores[i] == 0 || scores[i] < floor) continue;
                 if (best == type(uint256).max || scores[i] > scores[best]) best = i;
             }
             if (best == type(uint256).max) break;
             taken[best] = true;
             picked[count] = best;
         }
-        winners = new uint256[](count);
+        uint256 paid;
         for (uint256 k = 0; k < count; ++k) {
+            if (!entries[picked[k]].duplicate) picked[paid++] = picked[k];
+        }
+        winners = new uint256[](paid);
+        for (uint256 k = 0; k < paid; ++k) {
             winners[k] = picked[k];
         }
     }
@@ -424,6 +517,12 @@ contract UtilityOracle is IUtilityOracle, AccessControl, ReentrancyGuardTransien
         }
         if (p.slashBps < MIN_SLASH_BPS || p.slashBps > MAX_SLASH_BPS) {
             revert UtilityOracleInvalidParameter("slashBps", p.slashBps);
+        }
+        if (p.strikeLimit < MIN_STRIKE_LIMIT || p.strikeLimit > MAX_STRIKE_LIMIT) {
+            revert UtilityOracleInvalidParameter("strikeLimit", p.strikeLimit);
+        }
+        if (p.terminationBps < MIN_SLASH_BPS || p.terminationBps > MAX_SLASH_BPS) {
+            revert UtilityOracleInvalidParameter("terminationBps", p.terminationBps);
         }
         uint256 maxWorkers = p.maxWorkersPerRound;
         if (maxWorkers == 0 || (signalCount != 0 && maxWorkers > signalCount - SIGNALS_BEFORE_SCORES)) {

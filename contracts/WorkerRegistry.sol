@@ -25,8 +25,15 @@ contract WorkerRegistry is IWorkerRegistry, Ownable, ReentrancyGuardTransient {
     /// @notice Longest CID accepted, in bytes (a CIDv1 in base32 is 59; leave room for others).
     uint256 public constant MAX_CID_LENGTH = 128;
 
-    /// @notice Weight of the newest round in the usefulness average, as 1/USEFULNESS_WINDOW.
-    uint256 public constant USEFULNESS_WINDOW = 4;
+    /// @notice Rounds the usefulness score averages over, at most: below it, it is the mean
+    /// of every round and the prior; from it on, the newest round weighs 1/USEFULNESS_WINDOW.
+    uint256 public constant USEFULNESS_WINDOW = 16;
+
+    /// @notice Pseudo-rounds the prior (the population mean) counts for in a usefulness score.
+    uint256 public constant PRIOR_ROUNDS = 1;
+
+    /// @notice The prior of a worker whose capability has no scored worker yet: 50 points.
+    uint16 public constant NEUTRAL_PRIOR = 5_000;
 
     IERC20 private immutable _token;
     uint256 private immutable _unbondingDelay;
@@ -37,13 +44,21 @@ contract WorkerRegistry is IWorkerRegistry, Ownable, ReentrancyGuardTransient {
 
     mapping(bytes32 id => Worker) private _workers;
     bytes32[] private _ids;
-    mapping(bytes32 capability => bytes32[] ids) private _idsByCapability;
+    /// The active workers of each capability, in no particular order once one has left.
+    mapping(bytes32 capability => bytes32[] ids) private _activeIds;
+    /// A worker's position in its capability's active list, plus one (zero: not in it).
+    mapping(bytes32 id => uint256 position) private _activePosition;
     mapping(bytes32 cidHash => bytes32 id) private _idByCid;
 
-    /// Running statistics over the usefulness of active workers with at least one score.
-    uint256 private _popCount;
-    uint256 private _popSum;
-    uint256 private _popSumSquares;
+    /// Running statistics over the usefulness of a capability's active workers with at least
+    /// one score (see {populationStats}).
+    struct Population {
+        uint256 count;
+        uint256 sum;
+        uint256 sumSquares;
+    }
+
+    mapping(bytes32 capability => Population) private _populations;
 
     /*//////////////////////////////////////////////////////////////
                                CONSTRUCTOR
@@ -133,7 +148,7 @@ contract WorkerRegistry is IWorkerRegistry, Ownable, ReentrancyGuardTransient {
     function exit(bytes32 id) external {
         Worker storage w = _ownedWorker(id);
         if (w.status != WorkerStatus.Active) revert WorkerRegistryWrongStatus(id, w.status);
-        _leavePopulation(w);
+        _leaveSelection(id, w);
         w.status = WorkerStatus.Exiting;
         uint40 unbondsAt = SafeCast.toUint40(block.timestamp + _unbondingDelay);
         w.unbondsAt = unbondsAt;
@@ -186,7 +201,7 @@ contract WorkerRegistry is IWorkerRegistry, Ownable, ReentrancyGuardTransient {
     function terminate(bytes32 id) external onlyOracle {
         Worker storage w = _existingWorker(id);
         if (w.status != WorkerStatus.Active) revert WorkerRegistryWrongStatus(id, w.status);
-        _leavePopulation(w);
+        _leaveSelection(id, w);
         w.status = WorkerStatus.Terminated;
         uint40 unbondsAt = SafeCast.toUint40(block.timestamp + _unbondingDelay);
         w.unbondsAt = unbondsAt;
@@ -194,47 +209,59 @@ contract WorkerRegistry is IWorkerRegistry, Ownable, ReentrancyGuardTransient {
     }
 
     /// @inheritdoc IWorkerRegistry
-    function recordScore(bytes32 id, uint8 score, bool duplicate)
+    function recordScore(bytes32 id, uint8 score, bool duplicate, uint8 floor)
         external
         onlyOracle
-        returns (uint40 previousLastUsed, uint16 usefulness)
+        returns (uint16 usefulness, uint8 strikes)
     {
         if (score > 100) revert WorkerRegistryInvalidScore(score);
         Worker storage w = _existingWorker(id);
         if (w.status != WorkerStatus.Active) revert WorkerRegistryWrongStatus(id, w.status);
-        if (duplicate) {
-            previousLastUsed = w.lastUsed;
-            usefulness = w.usefulness;
-            w.lastScore = score;
-            w.lastUsed = uint40(block.timestamp);
-            emit ScoreRecorded(id, score, usefulness);
-            return (previousLastUsed, usefulness);
+        // A round under the floor adds a strike, one at or above it takes one away: a lucky
+        // round does not wipe a useless worker's record, an unlucky one fades.
+        strikes = w.strikes;
+        if (score < floor) {
+            if (strikes < type(uint8).max) ++strikes;
+        } else if (strikes > 0) {
+            --strikes;
         }
-
-        uint256 scaled = uint256(score) * 100;
-        uint256 updated;
-        if (w.roundsScored == 0) {
-            updated = scaled;
-            _popCount += 1;
-        } else {
-            uint256 old = w.usefulness;
-            updated = (old * (USEFULNESS_WINDOW - 1) + scaled) / USEFULNESS_WINDOW;
-            // unchecked: `old` is part of the running sums, which therefore hold at least it.
-            unchecked {
-                _popSum -= old;
-                _popSumSquares -= old * old;
-            }
-        }
-        _popSum += updated;
-        _popSumSquares += updated * updated;
-
-        previousLastUsed = w.lastUsed;
-        usefulness = uint16(updated); // <= 10000: an average of values <= 10000
+        w.strikes = strikes;
         w.lastScore = score;
-        w.usefulness = usefulness;
         w.lastUsed = uint40(block.timestamp);
-        if (w.roundsScored < type(uint24).max) w.roundsScored += 1;
-        emit ScoreRecorded(id, score, usefulness);
+        usefulness = w.usefulness;
+        if (!duplicate) {
+            Population storage pop = _populations[w.capability];
+            uint256 rounds = w.roundsScored;
+            uint256 previous;
+            if (rounds == 0) {
+                previous = pop.count == 0 ? NEUTRAL_PRIOR : pop.sum / pop.count;
+                pop.count += 1;
+            } else {
+                previous = usefulness;
+                // unchecked: `previous` is part of the running sums, which therefore hold it.
+                unchecked {
+                    pop.sum -= previous;
+                    pop.sumSquares -= previous * previous;
+                }
+            }
+            uint256 updated = usefulnessAfter(previous, rounds, score);
+            pop.sum += updated;
+            pop.sumSquares += updated * updated;
+            usefulness = uint16(updated); // <= 10000: between two values <= 10000
+            w.usefulness = usefulness;
+            if (rounds < type(uint24).max) w.roundsScored = uint24(rounds + 1);
+        }
+        emit ScoreRecorded(id, score, usefulness, w.roundsScored, strikes);
+    }
+
+    /// @notice A usefulness score after a round scoring `score`, from `previous` (the prior,
+    /// when `rounds` is zero) over `rounds` scored rounds: previous + (score - previous) / d
+    /// with d = min(rounds + 1 + PRIOR_ROUNDS, USEFULNESS_WINDOW), rounded toward previous.
+    function usefulnessAfter(uint256 previous, uint256 rounds, uint8 score) public pure returns (uint256) {
+        uint256 scaled = uint256(score) * 100;
+        uint256 d = rounds + 1 + PRIOR_ROUNDS;
+        if (d > USEFULNESS_WINDOW) d = USEFULNESS_WINDOW;
+        return scaled >= previous ? previous + (scaled - previous) / d : previous - (previous - scaled) / d;
     }
 
     /*//////////////////////////////////////////////////////////////
@@ -247,13 +274,13 @@ contract WorkerRegistry is IWorkerRegistry, Ownable, ReentrancyGuardTransient {
     }
 
     /// @inheritdoc IWorkerRegistry
-    function stakeOf(bytes32 id)
+    function standingOf(bytes32 id)
         external
         view
-        returns (address owner_, WorkerStatus status, uint256 stake, uint256 serial)
+        returns (address owner_, WorkerStatus status, uint256 stake, uint256 serial, bytes32 capability)
     {
         Worker storage w = _workers[id];
-        return (w.owner, w.status, w.stake, w.serial);
+        return (w.owner, w.status, w.stake, w.serial, w.capability);
     }
 
     /// @inheritdoc IWorkerRegistry
@@ -278,7 +305,7 @@ contract WorkerRegistry is IWorkerRegistry, Ownable, ReentrancyGuardTransient {
 
     /// @inheritdoc IWorkerRegistry
     function capabilityWorkerCount(bytes32 capability) external view returns (uint256) {
-        return _idsByCapability[capability].length;
+        return _activeIds[capability].length;
     }
 
     /// @inheritdoc IWorkerRegistry
@@ -287,12 +314,17 @@ contract WorkerRegistry is IWorkerRegistry, Ownable, ReentrancyGuardTransient {
         view
         returns (bytes32[] memory)
     {
-        return _page(_idsByCapability[capability], offset, limit);
+        return _page(_activeIds[capability], offset, limit);
     }
 
     /// @inheritdoc IWorkerRegistry
-    function populationStats() external view returns (uint256 count, uint256 sum, uint256 sumSquares) {
-        return (_popCount, _popSum, _popSumSquares);
+    function populationStats(bytes32 capability)
+        external
+        view
+        returns (uint256 count, uint256 sum, uint256 sumSquares)
+    {
+        Population storage pop = _populations[capability];
+        return (pop.count, pop.sum, pop.sumSquares);
     }
 
     /// @inheritdoc IWorkerRegistry
@@ -344,10 +376,12 @@ contract WorkerRegistry is IWorkerRegistry, Ownable, ReentrancyGuardTransient {
         w.capability = capability;
         w.cid = cid;
         _ids.push(id);
-        w.serial = uint64(_ids.length);
-        _idsByCapability[capability].push(id);
+        uint256 serial = _ids.length;
+        w.serial = uint64(serial);
+        _activeIds[capability].push(id);
+        _activePosition[id] = _activeIds[capability].length;
         _totalStaked += stake;
-        emit WorkerRegistered(id, msg.sender, capability, cid, stake);
+        emit WorkerRegistered(id, msg.sender, capability, cid, stake, serial);
         _token.safeTransferFrom(msg.sender, address(this), stake);
     }
 
@@ -374,14 +408,24 @@ contract WorkerRegistry is IWorkerRegistry, Ownable, ReentrancyGuardTransient {
         }
     }
 
-    function _leavePopulation(Worker storage w) private {
+    /// @dev Takes an active worker out of its capability's active list (the last entry takes
+    /// its place) and out of the population statistics.
+    function _leaveSelection(bytes32 id, Worker storage w) private {
+        bytes32[] storage active = _activeIds[w.capability];
+        uint256 position = _activePosition[id];
+        bytes32 last = active[active.length - 1];
+        active[position - 1] = last;
+        _activePosition[last] = position;
+        active.pop();
+        delete _activePosition[id];
         if (w.roundsScored == 0) return;
         uint256 u = w.usefulness;
+        Population storage pop = _populations[w.capability];
         // unchecked: a scored active worker's usefulness is part of the running sums.
         unchecked {
-            _popCount -= 1;
-            _popSum -= u;
-            _popSumSquares -= u * u;
+            pop.count -= 1;
+            pop.sum -= u;
+            pop.sumSquares -= u * u;
         }
     }
 

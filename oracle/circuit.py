@@ -14,9 +14,13 @@ It proves that
 3. each ``score[i] = round(100 × matches_i / m)``, rounding halves up, where ``matches_i``
    counts the canaries worker i answered exactly;
 4. bit i of ``duplicates`` is set exactly when worker i's canary outputs equal, byte for
-   byte, those of a worker listed before it (:func:`duplicate_mask`). The contract lists a
-   round's workers in registration order, so the set bits mark copies of an earlier
-   registrant, which earn nothing for the round.
+   byte, those of a worker listed before it and miss at least one canary
+   (:func:`duplicate_mask`): the same mistakes. The contract lists a round's workers in
+   registration order, so the set bits mark copies of an earlier registrant, which earn
+   nothing for the round. Two good models that both answer every canary right prove nothing
+   about each other (independent classifiers at 96 % both get 16 varied digits right in
+   about half the rounds), so a perfect score never makes a duplicate; a copy of a model
+   that errs repeats its errors.
 
 The round id and request commitment appear in no constraint: Groth16's public-input rows
 (see :mod:`oracle.groth16`) bind them, so a proof for one round closes no other.
@@ -122,18 +126,18 @@ class ScoringInputs:
             self.request_commitment,
             evaluation_commitment(self.answers, self.salt),
             outputs_commitment(outputs),
-            duplicate_mask(outputs),
+            duplicate_mask(outputs, self.answers),
             *(score(matches(out, self.answers), shape.canaries) for out in outputs),
         ]
 
 
-def duplicate_mask(outputs: Sequence[bytes]) -> int:
-    """Bit i set when ``outputs[i]`` equals an earlier entry (empty score slots included:
-    they are all 'no answer', so a padding slot is a duplicate of any failed worker or of the
-    slot before it, which the contract ignores)."""
+def duplicate_mask(outputs: Sequence[bytes], answers: bytes) -> int:
+    """Bit i set when ``outputs[i]`` equals an earlier entry and misses at least one of the
+    ``answers`` (empty score slots included: they are all 'no answer', so a padding slot is a
+    duplicate of any failed worker or of the slot before it, which the contract ignores)."""
     mask = 0
     for i, out in enumerate(outputs):
-        if out in outputs[:i]:
+        if out in outputs[:i] and matches(out, answers) < len(answers):
             mask |= 1 << i
     return mask
 
@@ -157,10 +161,12 @@ def _packed(byte_bits: Sequence[list[Signal]]) -> list[Signal]:
     return elements
 
 
-def _duplicate_flags(b: Builder, packed: Sequence[Sequence[Signal]]) -> Signal:
-    """``Σ 2^i · dup_i`` where ``dup_i = 1 − Π_{j<i} (1 − equal(i, j))``: a worker's outputs
-    equal another's when every packed element does (one element holds 31 canaries, so for
-    m ≤ 31 a pair costs one equality check)."""
+def _duplicate_flags(
+    b: Builder, packed: Sequence[Sequence[Signal]], perfect: Sequence[Signal]
+) -> Signal:
+    """``Σ 2^i · dup_i`` where ``dup_i = (1 − Π_{j<i} (1 − equal(i, j))) · (1 − perfect_i)``:
+    a worker's outputs equal another's when every packed element does (one element holds 31
+    canaries, so for m ≤ 31 a pair costs one equality check)."""
     mask = Signal.constant(0)
     for i in range(1, len(packed)):
         distinct = Signal.constant(1)
@@ -170,7 +176,8 @@ def _duplicate_flags(b: Builder, packed: Sequence[Sequence[Signal]]) -> Signal:
                 equal = b.is_equal(mine, theirs, f"same[{i}][{j}][{e}]")
                 same = equal if e == 0 else b.mul(same, equal, f"same[{i}][{j}]")
             distinct = (1 - same) if j == 0 else b.mul(distinct, 1 - same, f"distinct[{i}]")
-        mask = mask + (1 - distinct) * (1 << i)
+        duplicate = b.mul(1 - distinct, 1 - perfect[i], f"duplicate[{i}]")
+        mask = mask + duplicate * (1 << i)
     return mask
 
 
@@ -210,19 +217,21 @@ def scoring_circuit(shape: CircuitShape, inputs: ScoringInputs | None = None) ->
         chain_hash([Signal.constant(k), Signal.constant(m), *_packed(flat)], hash_fn),
         out_commitment,
     )
-    b.assert_equal(_duplicate_flags(b, [_packed(bits) for bits in output_bits]), duplicates)
-
     byte_weights = [1 << i for i in range(8)]
     answers = [linear_sum(bits, byte_weights) for bits in answer_bits]
     remainder_bits = (2 * m - 1).bit_length()
+    perfect: list[Signal] = []
     for i in range(k):
         hits = [
             b.is_equal(linear_sum(output_bits[i][j], byte_weights), answers[j], f"match[{i}][{j}]")
             for j in range(m)
         ]
+        perfect.append(b.is_equal(linear_sum(hits), Signal.constant(m), f"perfect[{i}]"))
         remainder = linear_sum(hits) * 200 + m - scores[i] * (2 * m)
         b.bits(remainder, remainder_bits, f"remainder[{i}]")
         if (2 * m) & (2 * m - 1):  # 2m is not a power of two: also bound r from above
             b.bits(Signal.constant(2 * m - 1) - remainder, remainder_bits, f"slack[{i}]")
         b.bits(scores[i], SCORE_BITS, f"score_bits[{i}]")
+    packed = [_packed(bits) for bits in output_bits]
+    b.assert_equal(_duplicate_flags(b, packed, perfect), duplicates)
     return b

@@ -13,12 +13,23 @@ SECONDS_PER_DAY = 86_400
 #: deviations from the mean, and sqrt(n - 1) > 3 needs n >= 11.
 MIN_POPULATION_FLOOR = 11
 
-#: The newest round weighs 1/USEFULNESS_WINDOW in a worker's usefulness score.
-USEFULNESS_WINDOW = 4
+#: Rounds a usefulness score averages over, at most (the registry's USEFULNESS_WINDOW).
+USEFULNESS_WINDOW = 16
+
+#: Pseudo-rounds the prior, the population's mean, counts for (the registry's PRIOR_ROUNDS).
+PRIOR_ROUNDS = 1
+
+#: The prior when the capability has no scored worker yet (the registry's NEUTRAL_PRIOR).
+NEUTRAL_PRIOR = 5_000
+
+#: The least standard deviation the 3-sigma rule assumes (the oracle's MIN_SIGMA), in
+#: hundredths of a point: termination by the rule always needs a gap of 15 points.
+MIN_SIGMA = 500
 
 
 def reward(base_rate: int, score: int, idle_s: int) -> int:
-    """``base_rate × score / (1 + idle hours / 24)``, rounded down.
+    """``base_rate × score / (1 + idle hours / 24)``, rounded down, where idle is the time
+    since the capability's previous round.
 
     With hours measured to the second this is exactly
     ``base_rate × score × 86400 // (86400 + idle_s)``.
@@ -30,22 +41,31 @@ def reward(base_rate: int, score: int, idle_s: int) -> int:
     return base_rate * score * SECONDS_PER_DAY // (SECONDS_PER_DAY + idle_s)
 
 
-def usefulness_after(previous: int | None, score: int) -> int:
-    """A worker's usefulness (hundredths of a point, 0-10000) after a round scoring ``score``.
+def prior(population: list[int]) -> int:
+    """A newcomer's usefulness before its first round: its capability's mean (rounded down),
+    or :data:`NEUTRAL_PRIOR` when nobody is scored yet."""
+    return sum(population) // len(population) if population else NEUTRAL_PRIOR
 
-    ``previous`` is ``None`` for a worker's first scored round.
-    """
+
+def usefulness_after(previous: int, rounds: int, score: int) -> int:
+    """A worker's usefulness (hundredths of a point, 0-10000) after a round scoring ``score``,
+    from ``previous`` over ``rounds`` scored rounds (for a newcomer, ``previous`` is its
+    :func:`prior` and ``rounds`` 0): ``previous + (score·100 − previous) / d`` with
+    ``d = min(rounds + 1 + PRIOR_ROUNDS, USEFULNESS_WINDOW)``, rounded toward ``previous``.
+    Until the window fills it is the plain mean of the prior and every score."""
     scaled = score * 100
-    if previous is None:
-        return scaled
-    return (previous * (USEFULNESS_WINDOW - 1) + scaled) // USEFULNESS_WINDOW
+    d = min(rounds + 1 + PRIOR_ROUNDS, USEFULNESS_WINDOW)
+    if scaled >= previous:
+        return previous + (scaled - previous) // d
+    return previous - (previous - scaled) // d
 
 
 def is_outlier(value: int, population: list[int], min_population: int) -> bool:
-    """True if ``value`` lies more than 3 population standard deviations below the mean of
-    ``population`` (which includes it), and the population has ``min_population`` members.
+    """True if ``value`` lies more than 3 population standard deviations, and more than
+    3 × :data:`MIN_SIGMA`, below the mean of ``population`` (which includes it), and the
+    population has ``min_population`` members.
 
-    Integer arithmetic only: ``(sum - n·v)² > 9 (n·Σx² - (Σx)²)`` with ``n·v < sum``.
+    Integer arithmetic only: ``(sum − n·v)² > 9·max(n·Σx² − (Σx)², n²·MIN_SIGMA²)``.
     """
     n = len(population)
     if n < min_population:
@@ -55,4 +75,4 @@ def is_outlier(value: int, population: list[int], min_population: int) -> bool:
     gap = total - n * value
     if gap <= 0:
         return False
-    return gap * gap > 9 * (n * squares - total * total)
+    return gap * gap > 9 * max(n * squares - total * total, n * n * MIN_SIGMA * MIN_SIGMA)

@@ -145,7 +145,9 @@ def _run_solc(root: Path, data: dict[str, Any]) -> dict[str, Any]:
             data, solc_binary=shim, base_path=str(root), allow_paths=[str(root)]
         )
     except SolcError as exc:
-        errors = (getattr(exc, "error_dict", None) or {}).get("errors", [])
+        # py-solc-x gives solc's whole output (a dict) or its list of errors.
+        reported = getattr(exc, "error_dict", None) or {}
+        errors = reported.get("errors", []) if isinstance(reported, dict) else reported
         messages = [e["formattedMessage"].strip() for e in errors if e.get("severity") == "error"]
         raise CompileError(
             "solc failed:\n" + ("\n".join(messages) or str(exc).splitlines()[0])

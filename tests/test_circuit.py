@@ -71,12 +71,30 @@ def test_the_duplicates_mask_marks_repeats_of_an_earlier_worker(canaries: int) -
     outputs = (own, answers, near, own)  # slot 3 repeats slot 0; slot 4 is padding
     inputs = ScoringInputs(7, 1234, answers, rng.randrange(R), outputs)
     padded = inputs.padded_outputs(shape)
-    assert duplicate_mask(padded) == 0b01000  # padding repeats nothing real here
+    assert duplicate_mask(padded, answers) == 0b01000  # padding repeats nothing real here
     failed = bytes([NO_ANSWER]) * canaries
-    assert duplicate_mask((failed, own, failed, failed)) == 0b1100
+    assert duplicate_mask((failed, own, failed, failed), answers) == 0b1100
     b = scoring_circuit(shape, inputs)
     b.system().check(b.witness())
     assert b.public_values()[4] == 0b01000 == inputs.public_signals(shape)[4]
+
+
+def test_two_perfect_workers_are_not_duplicates() -> None:
+    """Agreeing on every right answer says nothing about copying: only shared mistakes do."""
+    shape = CircuitShape(workers=3, canaries=16)
+    rng = random.Random(3)
+    answers = bytes(rng.randrange(10) for _ in range(16))
+    wrong = answers[:-1] + bytes([(answers[-1] + 1) % 10])
+    inputs = ScoringInputs(7, 1234, answers, rng.randrange(R), (answers, answers, wrong))
+    assert duplicate_mask(inputs.padded_outputs(shape), answers) == 0
+    b = scoring_circuit(shape, inputs)
+    b.system().check(b.witness())
+    assert b.public_values()[4] == 0
+    copied = ScoringInputs(7, 1234, answers, 5, (wrong, answers, wrong))
+    assert copied.public_signals(shape)[4] == 0b100
+    b = scoring_circuit(shape, copied)
+    b.system().check(b.witness())
+    assert b.public_values()[4] == 0b100
 
 
 def test_packing_keeps_lengths_apart():

@@ -33,6 +33,15 @@ struct RoundCommitments {
     uint256 outputs;
 }
 
+/// @notice Why a worker can be terminated: None (it cannot), Outlier (its usefulness lies 3
+/// standard deviations, and at least 3 * MIN_SIGMA, below its capability's mean) or Strikes
+/// (strikeLimit strikes: rounds under the score floor, less rounds at or above it).
+enum Termination {
+    None,
+    Outlier,
+    Strikes
+}
+
 /// @notice A Groth16 proof over BN254, coordinates as the verifier expects them.
 struct Groth16Proof {
     uint256[2] a;
@@ -51,6 +60,14 @@ struct OracleParams {
     /// Share of the stake slashed from a worker under the floor, in basis points: 100-5000
     /// (under 1 % a bad worker pays nothing to speak of; over 50 % one failed round ruins it).
     uint16 slashBps;
+    /// Strikes that make a worker terminable: 2-10. A round under the floor adds a strike, a
+    /// round at or above it takes one away (one unlucky draw must never end a worker, one
+    /// lucky draw must not save a useless one; past ten a useless one plays for too long).
+    uint8 strikeLimit;
+    /// Share of the remaining stake slashed when a worker is terminated, in basis points:
+    /// 100-5000. Half goes to whoever called for the termination (a bounty), half to the
+    /// treasury.
+    uint16 terminationBps;
     /// Most workers one round may hold: at most the scoring circuit's k, the verifier's
     /// publicInputCount() - 4 score slots.
     uint8 maxWorkersPerRound;
@@ -71,6 +88,12 @@ struct OracleParams {
 /// the top 3, slashes workers under the score floor (the slashed stake goes to the round's
 /// rewarded workers, or to the treasury when there are none) and terminates workers whose
 /// usefulness lies more than 3 standard deviations below the population mean.
+/// Termination is also open to anyone at any time ({terminate}), for a bounty.
+///
+/// Idle decay runs on the capability's clock: a round's rewards decay with the time since
+/// the previous round of the same capability, the same for every worker of the round. A
+/// worker's own last use would pay churn (a fresh identity has no idle time) or punish
+/// newcomers (whatever time it is given); the capability's clock measures demand.
 ///
 /// The proof's public signals, in order: round id, request commitment, evaluation
 /// commitment, outputs commitment, the duplicates mask, then one score per worker in round
@@ -80,8 +103,10 @@ struct OracleParams {
 ///
 /// Copies earn nothing. A round lists its workers in registration order, and the proof's
 /// duplicates mask has bit i set when worker i's canary answers equal, byte for byte, those
-/// of a worker listed before it: a later registrant giving an earlier one's answers. Such a
-/// worker is paid nothing and shares no slashed stake for the round, and the round does not
+/// of a worker listed before it and miss at least one canary: a later registrant repeating an
+/// earlier one's mistakes. Such a worker is paid nothing and shares no slashed stake for the
+/// round (it keeps its place among the round's best three, so no reward passes down to a
+/// weaker worker), and the round does not
 /// count towards its usefulness (a copy never earns a usefulness of its own, so it stays a
 /// newcomer; an honest model that happened to agree keeps the usefulness it earned). It is
 /// slashed like any worker when its own score is under the floor (so two failing workers
@@ -114,18 +139,27 @@ interface IUtilityOracle {
     error UtilityOracleNoVerifier();
     /// @notice The proof does not verify for round `roundId` with the given signals.
     error UtilityOracleInvalidProof(uint256 roundId);
+    /// @notice The workers of a round must share one capability; `id` does not.
+    error UtilityOracleMixedCapabilities(bytes32 id);
+    /// @notice The exploration seed must come from one of the SEED_WINDOW blocks before this
+    /// one; block `seedBlock` does not.
+    error UtilityOracleStaleSeed(uint256 seedBlock, uint256 blockNumber);
+    /// @notice Worker `id` does not qualify for termination, or is not active (`status`).
+    error UtilityOracleNotTerminable(bytes32 id, WorkerStatus status);
     /// @notice Parameter `name` has the invalid value `value` (`publicInputCount` names a
     /// verifier that expects too few public signals).
     error UtilityOracleInvalidParameter(string name, uint256 value);
 
     /// @notice Round `roundId` opened over `workerIds` with its commitments; it must close by
-    /// `deadline`.
+    /// `deadline`. The workers were chosen with the hash of block `seedBlock` as the
+    /// exploration seed, so anyone can re-derive the choice.
     event RoundOpened(
         uint256 indexed roundId,
         bytes32[] workerIds,
         uint256 requestCommitment,
         uint256 evaluationCommitment,
-        uint256 deadline
+        uint256 deadline,
+        uint256 seedBlock
     );
     /// @notice Round `roundId` closed with a valid proof over `scores`.
     event RoundClosed(uint256 indexed roundId, uint256 outputsCommitment, uint8[] scores);
@@ -139,17 +173,31 @@ interface IUtilityOracle {
     /// registered before it: it earns nothing for the round, which leaves its usefulness as it
     /// was.
     event DuplicateAnswers(uint256 indexed roundId, bytes32 indexed workerId);
-    /// @notice Worker `workerId` was terminated in round `roundId` by the 3-sigma rule.
-    event WorkerEliminated(uint256 indexed roundId, bytes32 indexed workerId, uint16 usefulness);
+    /// @notice Worker `workerId` was terminated for `reason`, in the close of round `roundId`
+    /// (zero: by a call to {terminate}) called by `by`. `slashed` of its stake was taken:
+    /// `bounty` to `by`, the rest to the treasury.
+    event WorkerEliminated(
+        uint256 indexed roundId,
+        bytes32 indexed workerId,
+        address indexed by,
+        Termination reason,
+        uint16 usefulness,
+        uint256 slashed,
+        uint256 bounty
+    );
     /// @notice The parameters changed.
     event ParamsChanged(OracleParams params);
 
-    /// @notice Opens a round over `workerIds` (all active, in registration order, no repeats),
-    /// binding the request and the hidden evaluation set by their commitments. Only an
-    /// operator.
-    function openRound(bytes32[] calldata workerIds, uint256 requestCommitment, uint256 evaluationCommitment)
-        external
-        returns (uint256 roundId);
+    /// @notice Opens a round over `workerIds` (all active, of one capability, in registration
+    /// order, no repeats), binding the request and the hidden evaluation set by their
+    /// commitments, and naming the block whose hash seeded the choice of workers (one of the
+    /// SEED_WINDOW blocks before this one). Only an operator.
+    function openRound(
+        bytes32[] calldata workerIds,
+        uint256 requestCommitment,
+        uint256 evaluationCommitment,
+        uint256 seedBlock
+    ) external returns (uint256 roundId);
 
     /// @notice Closes round `roundId` with the workers' `scores`, the `duplicates` mask and a
     /// proof of them; records scores, mints rewards, slashes and terminates. `workerIds` and
@@ -188,15 +236,29 @@ interface IUtilityOracle {
         pure
         returns (bytes32);
 
-    /// @notice The reward a worker with `score` earns after `secondsSinceLastUse` idle:
-    /// baseRate * score * 86400 / (86400 + secondsSinceLastUse), rounded down; this is exactly
-    /// baseRate * score / (1 + hoursSinceLastUse / 24) with hours measured to the second.
-    function rewardFor(uint256 score, uint256 secondsSinceLastUse) external view returns (uint256);
+    /// @notice The reward a worker with `score` earns `idleSeconds` after its capability's
+    /// previous round: baseRate * score * 86400 / (86400 + idleSeconds), rounded down; this is
+    /// exactly baseRate * score / (1 + idleHours / 24) with hours measured to the second.
+    function rewardFor(uint256 score, uint256 idleSeconds) external view returns (uint256);
 
-    /// @notice True if a usefulness score `usefulness` lies more than 3 standard deviations
-    /// below the mean of the active population and that population is at least
-    /// `minPopulation` strong. Exact integer arithmetic, no square roots.
-    function isOutlier(uint256 usefulness) external view returns (bool);
+    /// @notice True if a usefulness score `usefulness` lies more than 3 standard deviations,
+    /// and more than 3 * MIN_SIGMA, below the mean of `capability`'s active, scored workers
+    /// and that population is at least `minPopulation` strong. The floor on sigma is what a
+    /// degenerate population cannot beat: when all other workers score alike, sigma shrinks
+    /// toward zero and any gap, however small, is many sigmas. Exact integer arithmetic.
+    function isOutlier(bytes32 capability, uint256 usefulness) external view returns (bool);
+
+    /// @notice Whether the worker `id` can be terminated now, and why (None: it cannot).
+    function terminable(bytes32 id) external view returns (Termination);
+
+    /// @notice Terminates the worker `id` if it qualifies ({terminable}); anyone may call.
+    /// terminationBps of its stake is slashed: half to the caller as a bounty, half to the
+    /// treasury. Reverts with UtilityOracleNotTerminable otherwise, paying nothing.
+    function terminate(bytes32 id) external returns (uint256 bounty);
+
+    /// @notice When `capability` last had a round closed (zero: never): the clock of its idle
+    /// decay.
+    function lastRoundAt(bytes32 capability) external view returns (uint256);
 
     /// @notice The round `roundId`.
     function round(uint256 roundId) external view returns (Round memory);

@@ -19,8 +19,11 @@ struct Worker {
     WorkerStatus status;
     /// Score of the worker's latest round, 0-100.
     uint8 lastScore;
-    /// Usefulness score in hundredths of a point (0-10000): an exponential moving average of
-    /// round scores, the newest round weighted 1/4. Drives selection and the 3-sigma rule.
+    /// Usefulness score in hundredths of a point (0-10000): the mean of the worker's round
+    /// scores and one prior pseudo-round at the capability's population mean (a newcomer is
+    /// shrunk toward the population, so one lucky or unlucky draw cannot decide its fate),
+    /// turning into a moving average over the last USEFULNESS_WINDOW rounds once it has that
+    /// many. Drives selection and the 3-sigma rule.
     uint16 usefulness;
     /// When the worker was last used in a round (registration time until then).
     uint40 lastUsed;
@@ -33,6 +36,10 @@ struct Worker {
     /// Registration number: 1 for the first worker ever registered. Orders workers by who
     /// came first: of two workers giving a round the same answers, the later earns nothing.
     uint64 serial;
+    /// Rounds scored under the oracle's score floor, less the rounds at or above it (never
+    /// below zero; duplicate rounds count: they are the worker's own answers). Enough of
+    /// them get the worker terminated.
+    uint8 strikes;
     /// What the worker does, e.g. "digits-8x8" as a right-padded bytes32.
     bytes32 capability;
     /// IPFS CID of the worker's WebAssembly module.
@@ -78,9 +85,14 @@ interface IWorkerRegistry {
     /// @notice The minimum stake must be above zero: a free identity could never be slashed.
     error WorkerRegistryZeroMinStake();
 
-    /// @notice A worker was registered with `stake` bonded.
+    /// @notice A worker was registered with `stake` bonded, as registration number `serial`.
     event WorkerRegistered(
-        bytes32 indexed id, address indexed owner, bytes32 indexed capability, string cid, uint256 stake
+        bytes32 indexed id,
+        address indexed owner,
+        bytes32 indexed capability,
+        string cid,
+        uint256 stake,
+        uint256 serial
     );
     /// @notice `amount` was added to the worker's stake, which is now `newStake`.
     event StakeAdded(bytes32 indexed id, address indexed from, uint256 amount, uint256 newStake);
@@ -92,8 +104,9 @@ interface IWorkerRegistry {
     event WorkerSlashed(bytes32 indexed id, uint256 amount, address indexed to);
     /// @notice The oracle terminated the worker; its remaining stake unbonds at `unbondsAt`.
     event WorkerTerminated(bytes32 indexed id, uint256 unbondsAt);
-    /// @notice A round scored the worker `score`; its usefulness score is now `usefulness`.
-    event ScoreRecorded(bytes32 indexed id, uint8 score, uint16 usefulness);
+    /// @notice A round scored the worker `score`; its usefulness score is now `usefulness`,
+    /// over `roundsScored` rounds, with `strikes` strikes (see {Worker}).
+    event ScoreRecorded(bytes32 indexed id, uint8 score, uint16 usefulness, uint24 roundsScored, uint8 strikes);
     /// @notice The minimum stake changed.
     event MinStakeChanged(uint256 oldMinStake, uint256 newMinStake);
     /// @notice The oracle was set, once and for all.
@@ -141,25 +154,27 @@ interface IWorkerRegistry {
     function terminate(bytes32 id) external;
 
     /// @notice Records a round score (0-100) for an active worker, updates its usefulness
-    /// score, its last-used time and the population statistics. Only the oracle.
+    /// score, its strikes (one more under `floor`, one fewer at or above it), its last-used
+    /// time and its
+    /// capability's population statistics. Only the oracle.
     /// A `duplicate` round (the worker repeated the answers of an earlier registrant) tells
-    /// nothing about the worker itself: it moves only the last-used time and the last score,
-    /// so a worker first seen as a duplicate stays a newcomer, to be explored again.
-    /// @return previousLastUsed The worker's last-used time before this round.
+    /// nothing about the worker's own usefulness: it moves only the strikes, the last-used time
+    /// and the last score, so a worker first seen as a duplicate stays a newcomer.
     /// @return usefulness The worker's usefulness score, after this round.
-    function recordScore(bytes32 id, uint8 score, bool duplicate)
+    /// @return strikes Its strikes, this round included.
+    function recordScore(bytes32 id, uint8 score, bool duplicate, uint8 floor)
         external
-        returns (uint40 previousLastUsed, uint16 usefulness);
+        returns (uint16 usefulness, uint8 strikes);
 
     /// @notice The worker `id` (status None if unknown).
     function worker(bytes32 id) external view returns (Worker memory);
 
-    /// @notice The worker's owner, status, stake and registration number: the part of
-    /// {worker} the oracle needs, without copying the CID.
-    function stakeOf(bytes32 id)
+    /// @notice The worker's owner, status, stake, registration number and capability: the
+    /// part of {worker} the oracle needs, without copying the CID.
+    function standingOf(bytes32 id)
         external
         view
-        returns (address owner, WorkerStatus status, uint256 stake, uint256 serial);
+        returns (address owner, WorkerStatus status, uint256 stake, uint256 serial, bytes32 capability);
 
     /// @notice The id of the worker registered at `cid` (by whichever owner), or zero.
     function workerIdOfCid(string calldata cid) external view returns (bytes32);
@@ -173,19 +188,25 @@ interface IWorkerRegistry {
     /// @notice Up to `limit` worker ids from position `offset` of the registration order.
     function workerIds(uint256 offset, uint256 limit) external view returns (bytes32[] memory ids);
 
-    /// @notice Number of workers ever registered for `capability`.
+    /// @notice Number of active workers of `capability`: the ones a round can choose from.
     function capabilityWorkerCount(bytes32 capability) external view returns (uint256);
 
-    /// @notice Up to `limit` ids of workers registered for `capability`, from `offset`.
+    /// @notice Up to `limit` ids of the active workers of `capability`, from `offset`. An
+    /// exiting or terminated worker leaves this list (the last one takes its place), so it
+    /// holds only what selection needs; {workerIds} lists every worker ever registered.
     function capabilityWorkerIds(bytes32 capability, uint256 offset, uint256 limit)
         external
         view
         returns (bytes32[] memory ids);
 
-    /// @notice Running statistics of the usefulness scores of active, scored workers:
-    /// their number, sum and sum of squares (usefulness in hundredths of a point). Mean and
-    /// variance follow in O(1): mean = sum / n, variance = sumSquares / n - mean^2.
-    function populationStats() external view returns (uint256 count, uint256 sum, uint256 sumSquares);
+    /// @notice Running statistics of the usefulness scores of `capability`'s active, scored
+    /// workers: their number, sum and sum of squares (usefulness in hundredths of a point).
+    /// Mean and variance follow in O(1): mean = sum / n, variance = sumSquares / n - mean^2.
+    /// Each capability is its own population: scores of different tasks do not compare.
+    function populationStats(bytes32 capability)
+        external
+        view
+        returns (uint256 count, uint256 sum, uint256 sumSquares);
 
     /// @notice Total SWT bonded across all workers.
     function totalStaked() external view returns (uint256);

@@ -18,13 +18,14 @@ from protocol.chain.registry import Registry
 from protocol.chain.rounds import CLOSE_GAS, ClosedRound, OpenedRound, Rounds, Settlement
 from protocol.chain.signers import Signer, devnet_signer, resolve_signer
 from protocol.chain.token import Token
-from protocol.chain.transactions import TxResult, block_time, latest_block
+from protocol.chain.transactions import TxResult, block_time, latest_block, seed_block
 from protocol.chain.types import (
     OracleParams,
     PopulationStats,
     RoundCommitments,
     RoundInfo,
     RoundStatus,
+    Termination,
     WorkerInfo,
     WorkerStatus,
     round_fingerprint,
@@ -53,6 +54,7 @@ __all__ = [
     "Rounds",
     "Settlement",
     "Signer",
+    "Termination",
     "Token",
     "TxResult",
     "Verifier",
@@ -69,5 +71,6 @@ __all__ = [
     "resolve_signer",
     "round_fingerprint",
     "save_deployment",
+    "seed_block",
     "worker_id",
 ]

@@ -44,6 +44,8 @@ class Chain:
 class BlockHeader:
     number: int
     timestamp: int
+    #: The block's hash (32 bytes): what a round's exploration seed is drawn from.
+    hash: bytes = bytes(32)
 
 
 def connect(rpc_url: str | None, timeout_s: float = 30.0) -> Chain:

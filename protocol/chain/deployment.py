@@ -37,6 +37,8 @@ SIGNALS_BEFORE_SCORES = 5
 #: here too, so a bad value is refused before anything is deployed.
 SCORE_FLOOR_RANGE = (10, 90)
 SLASH_BPS_RANGE = (100, 5_000)
+#: Its MIN_/MAX_STRIKE_LIMIT: one unlucky draw never terminates a worker.
+STRIKE_LIMIT_RANGE = (2, 10)
 #: Workers per round of an oracle deployed without a verifier.
 DEFAULT_WORKERS_PER_ROUND = 5
 
@@ -55,6 +57,11 @@ class DeployConfig:
     score_floor: int = 20
     #: Share of stake slashed below the floor, in basis points.
     slash_bps: int = 1_000
+    #: Strikes that make a worker terminable (one per round under the floor, less one per
+    #: round at or above it).
+    strike_limit: int = 3
+    #: Share of stake slashed at termination, in basis points (half of it to the caller).
+    termination_bps: int = 2_500
     #: Workers per round; None: as many as the verifier's circuit has score slots (its k),
     #: or :data:`DEFAULT_WORKERS_PER_ROUND` without a verifier.
     max_workers_per_round: int | None = None
@@ -79,12 +86,22 @@ class DeployConfig:
         low, high = SLASH_BPS_RANGE
         if not low <= self.slash_bps <= high:
             raise ConfigError(f"the slash must be {low}-{high} basis points, got {self.slash_bps}")
+        if not low <= self.termination_bps <= high:
+            raise ConfigError(
+                f"the termination slash must be {low}-{high} basis points, "
+                f"got {self.termination_bps}"
+            )
+        low, high = STRIKE_LIMIT_RANGE
+        if not low <= self.strike_limit <= high:
+            raise ConfigError(f"the strike limit must be {low}-{high}, got {self.strike_limit}")
 
     def oracle_params(self, deployer: str, max_workers_per_round: int) -> OracleParams:
         return OracleParams(
             base_rate_wei=self.base_rate_wei,
             score_floor=self.score_floor,
             slash_bps=self.slash_bps,
+            strike_limit=self.strike_limit,
+            termination_bps=self.termination_bps,
             max_workers_per_round=max_workers_per_round,
             min_population=self.min_population,
             round_timeout_s=self.round_timeout_s,

@@ -15,6 +15,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, fields
+from enum import IntEnum
 from functools import cache
 from typing import Any, NamedTuple, TypeVar, get_type_hints
 
@@ -27,7 +28,7 @@ from web3.types import LogReceipt, TxReceipt
 from protocol.artifacts import abi_type, load_artifact
 from protocol.chain.connection import Chain
 from protocol.chain.transactions import translate_errors
-from protocol.chain.types import OracleParams, decode_capability
+from protocol.chain.types import OracleParams, Termination, decode_capability
 
 #: Blocks per eth_getLogs call: public RPC providers cap the range (10,000 is a common limit).
 LOG_CHUNK_BLOCKS = 5_000
@@ -96,6 +97,7 @@ class WorkerRegistered(ChainEvent):
     capability: str
     cid: str
     stake: int
+    serial: int
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -137,6 +139,8 @@ class ScoreRecorded(ChainEvent):
     id: bytes
     score: int
     usefulness: int
+    rounds_scored: int
+    strikes: int
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -166,6 +170,7 @@ class RoundOpened(ChainEvent):
     request_commitment: int
     evaluation_commitment: int
     deadline: int
+    seed_block: int
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -206,7 +211,11 @@ class DuplicateAnswers(ChainEvent):
 class WorkerEliminated(ChainEvent):
     round_id: int
     worker_id: bytes
+    by: ChecksumAddress
+    reason: Termination
     usefulness: int
+    slashed: int
+    bounty: int
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -322,7 +331,10 @@ def _convert(value: Any, kind: str, hint: Any) -> Any:
     if kind.startswith("bytes"):
         return decode_capability(bytes(value)) if hint is str else bytes(value)
     if kind.startswith(("uint", "int")):
-        return int(value)
+        # An enum field (uint8 in the ABI) is read as its Python enum.
+        return (
+            hint(int(value)) if isinstance(hint, type) and issubclass(hint, IntEnum) else int(value)
+        )
     if kind.startswith("("):  # a struct: the field's class reads it
         return hint.from_tuple(value)
     return value

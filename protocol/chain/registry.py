@@ -52,8 +52,9 @@ class Registry:
             stake=int(raw[6]),
             unbonds_at=int(raw[7]),
             serial=int(raw[8]),
-            capability=decode_capability(bytes(raw[9])),
-            cid=str(raw[10]),
+            strikes=int(raw[9]),
+            capability=decode_capability(bytes(raw[10])),
+            cid=str(raw[11]),
         )
 
     def worker_id_of_cid(self, cid: str) -> bytes | None:
@@ -70,13 +71,14 @@ class Registry:
         return self._ids(fns.workerIds, offset, limit, total)
 
     def capability_worker_count(self, capability: str) -> int:
+        """How many workers of ``capability`` are active."""
         fn = self._registry.functions.capabilityWorkerCount(encode_capability(capability))
         return int(call(self.chain, fn))
 
     def capability_worker_ids(
         self, capability: str, offset: int = 0, limit: int | None = None
     ) -> list[bytes]:
-        """The workers registered for ``capability``, whatever their status, from
+        """The active workers of ``capability`` (in no fixed order once one has left), from
         ``offset``: ``limit`` of them, or all."""
         cap = encode_capability(capability)
         total = self.capability_worker_count(capability) if limit is None else None
@@ -84,7 +86,8 @@ class Registry:
         return self._ids(lambda start, size: page(cap, start, size), offset, limit, total)
 
     def capability_workers(self, capability: str) -> list[WorkerInfo]:
-        """Every worker registered for ``capability``, whatever its status."""
+        """Every active worker of ``capability``, one call each (the engine's index reads
+        them from events instead: :mod:`protocol.chain.index`)."""
         return [self.worker(wid) for wid in self.capability_worker_ids(capability)]
 
     def _ids(
@@ -105,8 +108,9 @@ class Registry:
     def total_staked(self) -> int:
         return int(call(self.chain, self._registry.functions.totalStaked()))
 
-    def population_stats(self) -> PopulationStats:
-        count, total, squares = call(self.chain, self._registry.functions.populationStats())
+    def population_stats(self, capability: str) -> PopulationStats:
+        fn = self._registry.functions.populationStats(encode_capability(capability))
+        count, total, squares = call(self.chain, fn)
         return PopulationStats(int(count), int(total), int(squares))
 
     def min_stake(self) -> int:
@@ -185,9 +189,8 @@ class Registry:
         return transact(self.chain, signer, self._registry.functions.terminate(wid))
 
     def record_score(
-        self, signer: Signer, wid: bytes, score: int, duplicate: bool = False
+        self, signer: Signer, wid: bytes, score: int, duplicate: bool = False, floor: int = 0
     ) -> TxResult:
-        """Records a round score of ``wid``; the oracle only."""
-        return transact(
-            self.chain, signer, self._registry.functions.recordScore(wid, score, duplicate)
-        )
+        """Records a round score of ``wid`` (a strike when under ``floor``); the oracle only."""
+        fn = self._registry.functions.recordScore(wid, score, duplicate, floor)
+        return transact(self.chain, signer, fn)

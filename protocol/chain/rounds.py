@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from eth_typing import ChecksumAddress
@@ -16,17 +16,21 @@ from protocol.chain.events import (
     EventLog,
     RewardMinted,
     RoundOpened,
+    ScoreRecorded,
     WorkerEliminated,
     WorkerSlashed,
     of_type,
 )
 from protocol.chain.signers import Signer
 from protocol.chain.transactions import TxResult, bind, call, transact
+from protocol.chain.transactions import seed_block as seed_block_of
 from protocol.chain.types import (
     OracleParams,
     RoundCommitments,
     RoundInfo,
     RoundStatus,
+    Termination,
+    encode_capability,
     round_fingerprint,
 )
 from protocol.errors import ChainError
@@ -54,8 +58,10 @@ class Settlement:
     rewards: Mapping[bytes, int]
     slashed: Mapping[bytes, int]
     terminated: frozenset[bytes]
-    #: Workers that gave an earlier registrant's answers: paid nothing, recorded a 0.
+    #: Workers that gave an earlier registrant's answers: paid nothing, usefulness unchanged.
     duplicates: frozenset[bytes] = frozenset()
+    #: Each worker's usefulness once the round is recorded.
+    usefulness: Mapping[bytes, int] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -81,10 +87,14 @@ class Rounds:
         worker_ids: Sequence[bytes],
         request_commitment: int,
         evaluation_commitment: int,
+        seed_block: int | None = None,
     ) -> OpenedRound:
-        """Opens a round over ``worker_ids`` (an operator only)."""
+        """Opens a round over ``worker_ids`` (an operator only), chosen with the hash of block
+        ``seed_block`` as exploration seed (default: the block before the latest)."""
+        if seed_block is None:
+            seed_block = seed_block_of(self.chain).number
         fn = self._oracle.functions.openRound(
-            list(worker_ids), request_commitment, evaluation_commitment
+            list(worker_ids), request_commitment, evaluation_commitment, seed_block
         )
         tx = transact(self.chain, signer, fn)
         opened = of_type(self.event_log.decode_receipt(tx.receipt), RoundOpened)
@@ -123,14 +133,34 @@ class Rounds:
             slashed[slash.id] = slashed.get(slash.id, 0) + slash.amount
         terminated = frozenset(e.worker_id for e in of_type(events, WorkerEliminated))
         duplicates = frozenset(e.worker_id for e in of_type(events, DuplicateAnswers))
-        return Settlement(rewards, slashed, terminated, duplicates)
+        usefulness = {e.id: e.usefulness for e in of_type(events, ScoreRecorded)}
+        return Settlement(rewards, slashed, terminated, duplicates, usefulness)
 
     def abandon(self, signer: Signer, round_id: int) -> TxResult:
         """Abandons an open round: nothing paid, nothing slashed (an operator at any time,
         anyone once the round has expired)."""
         return transact(self.chain, signer, self._oracle.functions.abandonRound(round_id))
 
+    def terminate(self, signer: Signer, wid: bytes) -> tuple[int, TxResult]:
+        """Terminates ``wid`` if it qualifies (anyone may); the bounty paid to ``signer``."""
+        tx = transact(self.chain, signer, self._oracle.functions.terminate(wid))
+        eliminated = of_type(self.event_log.decode_receipt(tx.receipt), WorkerEliminated)
+        return (eliminated[0].bounty if eliminated else 0), tx
+
     # -- reads ---------------------------------------------------------------------------
+
+    def terminable(self, wid: bytes) -> Termination:
+        """Whether ``wid`` can be terminated now, and why."""
+        return Termination(call(self.chain, self._oracle.functions.terminable(wid)))
+
+    def last_round_at(self, capability: str) -> int:
+        """When ``capability`` last had a round closed (0: never): its idle decay's clock."""
+        fn = self._oracle.functions.lastRoundAt(encode_capability(capability))
+        return int(call(self.chain, fn))
+
+    def is_outlier(self, capability: str, usefulness: int) -> bool:
+        fn = self._oracle.functions.isOutlier(encode_capability(capability), usefulness)
+        return bool(call(self.chain, fn))
 
     def get(self, round_id: int) -> RoundInfo:
         raw: Any = call(self.chain, self._oracle.functions.round(round_id))
@@ -181,9 +211,10 @@ class Rounds:
         )
         return [int(s) for s in call(self.chain, fn)]
 
-    def reward_for(self, score: int, seconds_since_last_use: int) -> int:
-        """What the contract pays a worker with ``score`` after this long idle."""
-        fn = self._oracle.functions.rewardFor(score, seconds_since_last_use)
+    def reward_for(self, score: int, idle_s: int) -> int:
+        """What the contract pays a worker with ``score``, ``idle_s`` after its capability's
+        previous round."""
+        fn = self._oracle.functions.rewardFor(score, idle_s)
         return int(call(self.chain, fn))
 
     def params(self) -> OracleParams:

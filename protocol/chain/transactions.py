@@ -129,7 +129,20 @@ def latest_block(chain: Chain) -> BlockHeader:
     """The newest block's number and time."""
     with translate_errors(chain):
         block = chain.w3.eth.get_block("latest")
-    return BlockHeader(int(block["number"]), int(block["timestamp"]))
+    return BlockHeader(int(block["number"]), int(block["timestamp"]), bytes(block["hash"]))
+
+
+def block_header(chain: Chain, number: int) -> BlockHeader:
+    """Block ``number``'s number, time and hash."""
+    with translate_errors(chain):
+        block = chain.w3.eth.get_block(number)
+    return BlockHeader(int(block["number"]), int(block["timestamp"]), bytes(block["hash"]))
+
+
+def seed_block(chain: Chain) -> BlockHeader:
+    """The block a round's exploration seed comes from: the one before the latest, so it is
+    strictly older than any block the opening can land in (or be estimated in)."""
+    return block_header(chain, max(0, latest_block(chain).number - 1))
 
 
 def block_time(chain: Chain, number: int) -> int:

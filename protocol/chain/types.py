@@ -28,6 +28,14 @@ class WorkerStatus(enum.IntEnum):
     WITHDRAWN = 4
 
 
+class Termination(enum.IntEnum):
+    """Mirrors ``Termination`` in IUtilityOracle.sol: why a worker can be terminated."""
+
+    NONE = 0
+    OUTLIER = 1
+    STRIKES = 2
+
+
 class RoundStatus(enum.IntEnum):
     """Mirrors ``RoundStatus`` in IUtilityOracle.sol."""
 
@@ -50,7 +58,8 @@ class WorkerInfo:
     owner: ChecksumAddress
     status: WorkerStatus
     last_score: int
-    #: Usefulness in hundredths of a point (0-10000).
+    #: Usefulness in hundredths of a point (0-10000): the mean of its scores and a prior at
+    #: the population's mean, a moving average once it has enough rounds.
     usefulness: int
     last_used: int
     rounds_scored: int
@@ -59,6 +68,8 @@ class WorkerInfo:
     #: Registration number (1 = the first worker ever): a round lists its workers in this
     #: order, and of two that give the same answers the later earns nothing.
     serial: int
+    #: Rounds scored under the floor, less those at or above it (never below 0).
+    strikes: int
     capability: str
     cid: str
 
@@ -97,17 +108,21 @@ class OracleParams:
     base_rate_wei: int
     score_floor: int
     slash_bps: int
+    strike_limit: int
+    termination_bps: int
     max_workers_per_round: int
     min_population: int
     round_timeout_s: int
     treasury: ChecksumAddress
 
-    def as_tuple(self) -> tuple[int, int, int, int, int, int, ChecksumAddress]:
+    def as_tuple(self) -> tuple[int, int, int, int, int, int, int, int, ChecksumAddress]:
         """The struct as the contract takes it, fields in declaration order."""
         return (
             self.base_rate_wei,
             self.score_floor,
             self.slash_bps,
+            self.strike_limit,
+            self.termination_bps,
             self.max_workers_per_round,
             self.min_population,
             self.round_timeout_s,
@@ -117,11 +132,23 @@ class OracleParams:
     @classmethod
     def from_tuple(cls, raw: Sequence[Any]) -> OracleParams:
         """The struct as the contract returns it."""
-        base_rate, floor, slash_bps, per_round, min_population, timeout, treasury = raw
+        (
+            base_rate,
+            floor,
+            slash_bps,
+            strikes,
+            termination,
+            per_round,
+            min_population,
+            timeout,
+            treasury,
+        ) = raw
         return cls(
             base_rate_wei=int(base_rate),
             score_floor=int(floor),
             slash_bps=int(slash_bps),
+            strike_limit=int(strikes),
+            termination_bps=int(termination),
             max_workers_per_round=int(per_round),
             min_population=int(min_population),
             round_timeout_s=int(timeout),
@@ -131,8 +158,8 @@ class OracleParams:
 
 @dataclass(frozen=True)
 class PopulationStats:
-    """The registry's running sums over the active, scored workers' usefulness (hundredths
-    of a point): what the 3-sigma rule is computed from."""
+    """The registry's running sums over a capability's active, scored workers' usefulness
+    (hundredths of a point): what the 3-sigma rule and a newcomer's prior are computed from."""
 
     count: int
     total: int
