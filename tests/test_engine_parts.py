@@ -8,7 +8,7 @@ from dataclasses import replace
 from oracle.datasets import load_digits_test
 from protocol.chain import WorkerInfo, WorkerStatus
 from protocol.engine.batch import best_answers, mix
-from protocol.engine.selection import select_workers
+from protocol.engine.selection import Selection, select_workers
 
 
 def test_canaries_are_shuffled_in_and_split_back_out():
@@ -33,22 +33,67 @@ def test_the_user_gets_the_most_useful_workers_answers():
     assert best_answers([(None, 100), (first, 0)]) is None
 
 
-def info(n: int, usefulness: int, rounds: int, status: WorkerStatus = WorkerStatus.ACTIVE):
+def info(
+    n: int,
+    usefulness: int,
+    rounds: int,
+    status: WorkerStatus = WorkerStatus.ACTIVE,
+    strikes: int = 0,
+) -> WorkerInfo:
     return WorkerInfo(
         id=bytes([n]) * 32, owner="0x" + "00" * 20, status=status, last_score=0,
         usefulness=usefulness, last_used=n, rounds_scored=rounds, stake=1, unbonds_at=0, serial=n,
-        capability="digits-8x8", cid=f"cid{n}",
+        strikes=strikes, capability="digits-8x8", cid=f"cid{n}",
     )  # fmt: skip
 
 
-def test_selection_keeps_a_slot_for_the_longest_waiting_newcomer():
-    scored = [info(i, 1000 * i, 3) for i in range(1, 7)]
+SEED = bytes(32)
+
+
+def ids(selection: Selection) -> list[int]:
+    return [w.id[0] for w in selection.workers]
+
+
+def test_selection_explores_learning_workers_in_the_slots_beyond_the_rewarded_three():
+    settled = [info(i, 1000 * i, 3) for i in range(1, 7)]
     fresh = [info(20, 0, 0), info(10, 0, 0)]
     gone = info(30, 9999, 5, WorkerStatus.TERMINATED)
-    picked = select_workers([*scored, *fresh, gone], 5)
-    assert [w.id[0] for w in picked] == [6, 5, 4, 3, 10]
-    # too few scored workers: newcomers fill every free slot
-    assert [w.id[0] for w in select_workers([scored[0], *fresh], 5)] == [1, 10, 20]
+    picked = select_workers([*settled, *fresh, gone], 5, SEED)
+    # the best three settled, then the two learners (registration order); listed by serial
+    assert ids(picked) == [4, 5, 6, 10, 20]
+    assert picked.explored == {bytes([10]) * 32, bytes([20]) * 32}
+    # too few learners: settled workers fill the slot
+    picked = select_workers([*settled, fresh[1]], 5, SEED)
+    assert ids(picked) == [3, 4, 5, 6, 10] and picked.explored == {bytes([10]) * 32}
+    # too few settled workers: learners fill every free slot
+    assert ids(select_workers([settled[0], *fresh], 5, SEED)) == [1, 10, 20]
+
+
+def test_a_started_learner_plays_its_rounds_back_to_back():
+    settled = [info(i, 9000, 5) for i in range(1, 6)]
+    started, waiting = info(8, 6000, 2), info(7, 0, 0)
+    later = info(9, 0, 0)
+    picked = select_workers([*settled, waiting, started, later], 5, SEED)
+    assert {bytes([8]) * 32, bytes([7]) * 32} == picked.explored
+    assert bytes([9]) * 32 not in {w.id for w in picked.workers}
+
+
+def test_a_worker_with_strikes_stays_on_probation_until_it_is_decided():
+    settled = [info(i, 9000, 5) for i in range(1, 6)]
+    lucky = info(8, 3000, 4, strikes=1)  # three learning rounds, but a strike outstanding
+    spent = info(9, 3000, 8, strikes=2)  # probation over: judged on usefulness
+    picked = select_workers([*settled, lucky, spent], 5, SEED)
+    assert bytes([8]) * 32 in picked.explored
+    assert bytes([9]) * 32 not in {w.id for w in picked.workers}
+
+
+def test_ties_follow_the_block_seed_not_the_registration_order():
+    tied = [info(i, 8000, 3) for i in range(1, 11)]
+    chosen = {tuple(ids(select_workers(tied, 3, bytes([s]) * 32))) for s in range(20)}
+    assert len(chosen) > 5  # different seeds, different picks among equals
+    assert any(3 not in picks for picks in chosen)  # the earliest do not always win
+    again = select_workers(tied, 3, bytes([7]) * 32)
+    assert again == select_workers(list(reversed(tied)), 3, bytes([7]) * 32)  # re-derivable
 
 
 def test_answer_classes_keep_the_earliest_of_identical_workers(tmp_path) -> None:
@@ -73,6 +118,23 @@ def test_answer_classes_keep_the_earliest_of_identical_workers(tmp_path) -> None
         workers = [replace(info(n, 0, 0), cid=cid, serial=s) for n, (cid, s) in
                    enumerate(zip(cids, [5, 1, 2, 3, 4], strict=True), start=1)]  # fmt: skip
         classes = AnswerClasses(runtime, lambda _capability: probe)
-        kept = classes.representatives("digits-8x8", workers)
+        picked = select_workers(workers, 5, SEED, "digits-8x8", classes)
+        active = {w.id: w for w in workers}
+        copy_key, _ = classes.standing("digits-8x8", workers[0], active)
+        assert classes.representative("digits-8x8", copy_key or b"", active) == workers[1]
+        assert classes.standing("digits-8x8", workers[3], active)[0] is None  # failing: no class
+        # a new identity of the MLP, once the MLP has a record, plays with that record
+        settled_mlp = replace(workers[1], rounds_scored=6, usefulness=9500)
+        active[settled_mlp.id] = settled_mlp
+        classes.standing("digits-8x8", settled_mlp, active)
+        _, inherited = classes.standing("digits-8x8", workers[0], active)
+        assert inherited is not None
+        assert (inherited.id, inherited.rounds_scored, inherited.usefulness) == (
+            workers[0].id,
+            6,
+            9500,
+        )
+        classes.bar("digits-8x8", settled_mlp.id)  # terminated: the class never plays again
+        assert classes.standing("digits-8x8", workers[0], active)[1] is None
     # The MLP registered first (serial 1) represents its class; a failing worker forms none.
-    assert [w.cid for w in kept] == [cids[1], cids[2], cids[3], cids[4]]
+    assert sorted(w.cid for w in picked.workers) == sorted([cids[1], cids[2], cids[3], cids[4]])

@@ -17,12 +17,20 @@ random items to look distinct pays for it in accuracy on every item, canaries in
 A worker that fails on the probe (a trap, the fuel or memory limit, a module that cannot be
 fetched) forms no class: it plays, fails and is slashed as before. Fingerprints are kept per
 CID for the engine's lifetime: a module's behaviour is fixed by its bytes.
+
+A class also has a memory. Every member seen is kept with its latest record, so a new
+identity of a known model plays with the class's best-known record (its rounds and
+usefulness), not as a newcomer: exiting and registering again resets neither exploration
+nor the prior. A class with a terminated member is barred for good. The memory lives as long
+as the engine: a restarted node draws a new probe and learns the classes again, at the price
+of exploring a returning model once more.
 """
 
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping
+from dataclasses import replace
 
 from protocol.chain.types import WorkerInfo
 from protocol.errors import MemJitError, SandboxError
@@ -41,6 +49,10 @@ class AnswerClasses:
         self._probe_for = probe_for
         self._probes: dict[str, bytes] = {}
         self._fingerprints: dict[tuple[str, str], bytes | None] = {}
+        #: (capability, class) → every member seen, by id, with its latest record.
+        self._members: dict[tuple[str, bytes], dict[bytes, WorkerInfo]] = {}
+        #: Classes with a terminated member.
+        self._barred: set[tuple[str, bytes]] = set()
 
     def fingerprint(self, capability: str, cid: str) -> bytes | None:
         """A digest of the worker's outputs on the capability's probe, or None when it
@@ -50,18 +62,38 @@ class AnswerClasses:
             self._fingerprints[key] = self._measure(capability, cid)
         return self._fingerprints[key]
 
-    def representatives(self, capability: str, workers: Sequence[WorkerInfo]) -> list[WorkerInfo]:
-        """``workers`` with each answer class reduced to its earliest registrant."""
-        kept: list[WorkerInfo] = []
-        seen: set[bytes] = set()
-        for worker in sorted(workers, key=lambda w: w.serial):
-            digest = self.fingerprint(capability, worker.cid)
-            if digest is not None:
-                if digest in seen:
-                    continue
-                seen.add(digest)
-            kept.append(worker)
-        return kept
+    def standing(
+        self, capability: str, worker: WorkerInfo, active: Mapping[bytes, WorkerInfo]
+    ) -> tuple[bytes | None, WorkerInfo | None]:
+        """The worker's class (None: it fails on the probe) and the record it plays with: its
+        own, or its class's best-known one when that has more rounds; None when its class is
+        barred."""
+        key = self.fingerprint(capability, worker.cid)
+        if key is None:
+            return None, worker
+        members = self._members.setdefault((capability, key), {})
+        members[worker.id] = worker
+        if (capability, key) in self._barred:
+            return key, None
+        best = max(members.values(), key=lambda m: (m.rounds_scored, -m.serial))
+        if best.rounds_scored > worker.rounds_scored:
+            return key, replace(
+                worker, rounds_scored=best.rounds_scored, usefulness=best.usefulness
+            )
+        return key, worker
+
+    def representative(
+        self, capability: str, key: bytes, active: Mapping[bytes, WorkerInfo]
+    ) -> WorkerInfo:
+        """The earliest active registrant of the class (its members seen so far)."""
+        members = [active[wid] for wid in self._members.get((capability, key), {}) if wid in active]
+        return min(members, key=lambda w: w.serial)
+
+    def bar(self, capability: str, worker_id: bytes) -> None:
+        """Bars the class of a terminated worker (if it has been probed) for good."""
+        for (cap, key), members in self._members.items():
+            if cap == capability and worker_id in members:
+                self._barred.add((cap, key))
 
     def _measure(self, capability: str, cid: str) -> bytes | None:
         if capability not in self._probes:

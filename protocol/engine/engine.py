@@ -1,6 +1,7 @@
 """The JIT engine: one service request, one round, end to end.
 
-1. select the workers for the capability (:mod:`selection`);
+1. select the workers for the capability (:mod:`selection`: the most useful, and learning
+   ones explored, with a recent block's hash as the seed);
 2. draw canaries (fresh variations of a pool's items: :mod:`oracle.canaries`), hide them among
    the user's items (:mod:`batch`), open the round on-chain with the request and evaluation
    commitments;
@@ -8,7 +9,7 @@
    in this process or on a Celery pool (:mod:`protocol.pool`);
 4. prove the canary scores, close the round (the contract verifies the proof and settles
    rewards, slashes and terminations);
-5. answer the user's items by a score-weighted vote of the workers, with a receipt.
+5. answer the user's items with the most useful worker's answers, with a receipt.
 
 Every step that touches the chain is journaled first (:mod:`journal`); :meth:`JITEngine.recover`
 finishes or abandons whatever a crash left open, as the chain says it stands.
@@ -27,7 +28,6 @@ from eth_utils.crypto import keccak
 
 from oracle.canaries import CanarySource
 from oracle.circuit import ScoringInputs
-from oracle.economics import usefulness_after
 from oracle.errors import OracleError
 from oracle.evaluation import EvaluationSet
 from oracle.field import R
@@ -41,9 +41,10 @@ from protocol.chain import (
     Settlement,
     Signer,
     TxResult,
+    WorkerIndex,
     WorkerInfo,
-    WorkerStatus,
     latest_block,
+    seed_block,
 )
 from protocol.engine.batch import MixedBatch, best_answers, mix
 from protocol.engine.capabilities import capability_for, split_items
@@ -58,7 +59,7 @@ from protocol.engine.journal import (
     JournalEntry,
 )
 from protocol.engine.results import RequestResult, WorkerOutcome
-from protocol.engine.selection import select_workers
+from protocol.engine.selection import Selection, seed_of, select_workers
 from protocol.errors import ChainError, MemJitError, NoEligibleWorkers, RoundFailed
 from protocol.runtime import Execution, Executor, LocalExecutor, WorkerRuntime
 
@@ -96,6 +97,9 @@ class JITEngine:
         self.canaries = canaries
         #: Answer classes of the workers, by a probe only this engine knows.
         self.classes = AnswerClasses(runtime, self._probe)
+        #: The registry's workers, kept current from its events: a request reads the blocks
+        #: mined since the last one, not every worker.
+        self.index = WorkerIndex(contracts)
         if canaries is not None:
             capability_for(canaries.task)  # a pool for a task this node does not serve
             canaries.check(keys.shape.canaries)
@@ -121,7 +125,8 @@ class JITEngine:
 
         spec = capability_for(capability)
         user_items = split_items(spec, data)
-        workers = self.candidates(capability)
+        selection = self.candidates(capability)
+        workers = list(selection.workers)
         if not workers:
             raise NoEligibleWorkers(f"no active worker is registered for {capability!r}")
         self.executor.check()  # before the round opens: an outage costs no gas
@@ -138,6 +143,8 @@ class JITEngine:
             user_positions=list(batch.user_positions),
             worker_ids=["0x" + w.id.hex() for w in workers],
             cids=[w.cid for w in workers],
+            seed_block=selection.seed_block,
+            explored=["0x" + wid.hex() for wid in sorted(selection.explored)],
         )
         self.journal.save(record)
         lap("select")
@@ -156,11 +163,12 @@ class JITEngine:
         except (MemJitError, OracleError) as exc:
             self._abandon(record, str(exc))
             raise RoundFailed(f"round {record.round_id} abandoned: {exc}") from exc
-        outcomes = self._outcomes(workers, scores, runs, closed.settlement)
+        outcomes = self._outcomes(workers, scores, runs, closed.settlement, selection.explored)
+        usefulness = closed.settlement.usefulness
         answers = best_answers(
             [
-                (batch.user_answers(out), 0 if outcome.duplicate else _usefulness(w, score))
-                for w, out, outcome, score in zip(workers, outputs, outcomes, scores, strict=True)
+                (batch.user_answers(out), 0 if o.duplicate else usefulness.get(w.id, w.usefulness))
+                for w, out, o in zip(workers, outputs, outcomes, strict=True)
             ]
         )
         return RequestResult(
@@ -173,15 +181,23 @@ class JITEngine:
             timings_s={k: round(v, 4) for k, v in timings.items()},
         )
 
-    def candidates(self, capability: str) -> list[WorkerInfo]:
+    def candidates(self, capability: str) -> Selection:
         """The workers this request will use, in registration order (as a round lists them:
-        the proof marks a worker repeating an earlier one's answers). One per answer class
-        (:mod:`classes`): a copy under another CID never takes a slot."""
-        registered = self.mj.registry.capability_workers(capability)
-        active = [w for w in registered if w.status == WorkerStatus.ACTIVE]
-        distinct = self.classes.representatives(capability, active)
-        picked = select_workers(distinct, self.keys.shape.workers)
-        return sorted(picked, key=lambda w: w.serial)
+        the proof marks a worker repeating an earlier one's answers), chosen with a recent
+        block's hash as the exploration seed (:func:`~protocol.chain.seed_block`). One per answer class (:mod:`classes`): a copy
+        under another CID never takes a slot."""
+        self.index.sync()
+        for wid in self.index.terminated(capability):
+            self.classes.bar(capability, wid)
+        block = seed_block(self.chain)
+        return select_workers(
+            self.index.active(capability),
+            self.keys.shape.workers,
+            seed_of(block.hash, capability),
+            capability,
+            self.classes,
+            seed_block=block.number,
+        )
 
     def _probe(self, capability: str) -> bytes:
         """A secret probe batch for :class:`AnswerClasses`, drawn like canaries."""
@@ -206,6 +222,7 @@ class JITEngine:
             record.worker_id_bytes(),
             record.request_commitment,
             record.evaluation_commitment,
+            record.seed_block,
         )
         record.round_id = opened.round_id
         record.phase = OPEN
@@ -276,7 +293,11 @@ class JITEngine:
         scores: Sequence[int],
         runs: Sequence[Execution],
         settlement: Settlement,
+        explored: frozenset[bytes] = frozenset(),
     ) -> tuple[WorkerOutcome, ...]:
+        for w in workers:
+            if w.id in settlement.terminated:
+                self.classes.bar(w.capability, w.id)
         return tuple(
             WorkerOutcome(
                 id=w.id,
@@ -288,6 +309,7 @@ class JITEngine:
                 failure=run.failure,
                 host=run.host,
                 duplicate=w.id in settlement.duplicates,
+                explored=w.id in explored,
             )
             for w, score, run in zip(workers, scores, runs, strict=True)
         )
@@ -343,12 +365,6 @@ class JITEngine:
         return self.mj.rounds.find(
             record.worker_id_bytes(), record.request_commitment, record.evaluation_commitment
         )
-
-
-def _usefulness(worker: WorkerInfo, score: int) -> int:
-    """The worker's usefulness once this round's score is recorded (as the registry computes
-    it): a steadier measure of the best worker than one round's 16 canaries."""
-    return usefulness_after(worker.usefulness if worker.rounds_scored else None, score)
 
 
 def request_commitment(capability: str, batch: bytes) -> int:

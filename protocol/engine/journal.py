@@ -34,6 +34,10 @@ class JournalEntry:
     worker_ids: list[str]
     cids: list[str]
     round_id: int | None = None
+    #: The block whose hash seeded the choice of workers (named when the round opens).
+    seed_block: int | None = None
+    #: Workers picked to explore (learning ones), as hex ids.
+    explored: list[str] = field(default_factory=list)
     #: Each worker's whole output as hex, None for a failed run.
     outputs: list[str | None] | None = None
     transactions: dict[str, str] = field(default_factory=dict)

@@ -28,6 +28,8 @@ class WorkerOutcome:
     host: str = "local"
     #: It gave the canary answers of a worker registered before it: paid nothing.
     duplicate: bool = False
+    #: It was picked to explore (still learning), not for its usefulness.
+    explored: bool = False
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -40,6 +42,7 @@ class WorkerOutcome:
             "failure": self.failure,
             "host": self.host,
             "duplicate": self.duplicate,
+            "explored": self.explored,
         }
 
     @classmethod
@@ -54,6 +57,7 @@ class WorkerOutcome:
             failure=None if data["failure"] is None else _text(data["failure"]),
             host=_text(data["host"]),
             duplicate=_flag(data["duplicate"]),
+            explored=_flag(data.get("explored", False)),
         )
 
 

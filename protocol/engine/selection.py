@@ -1,29 +1,170 @@
-"""Which workers play a round: the best by usefulness, with room for a newcomer.
+"""Which workers play a round: the best by usefulness, and newcomers explored until one round
+cannot decide their fate.
 
-Scored workers are ranked by their on-chain usefulness (an exponential moving average of
-round scores). One slot is kept for an active worker that has never been scored (exploration,
-or "immunity" in the whitepaper's terms): without it a newcomer could never earn the score it
-needs to be chosen. Among newcomers the longest-waiting goes first, so none is starved.
+A worker is *learning* until it has :data:`EXPLORATION_ROUNDS` scored rounds. Learning
+workers get the exploration slots (:func:`exploration_slots`: the slots beyond the three the
+contract rewards, so exploring never displaces a rewarded worker). One already started is
+finished first, and new ones start in registration order (an original before any later copy
+of it, none starved): a worker plays its learning rounds back to back, so a useless worker collects the strikes
+that terminate it within a few rounds of its first score, and a good one reaches the
+ranking within :data:`EXPLORATION_ROUNDS` rounds. A worker with strikes stays on probation
+(:data:`PROBATION_ROUNDS`), so a useless one's lucky round does not save it. Settled workers fill the other slots by
+usefulness, which the registry shrinks toward the population's mean, so one lucky or
+unlucky draw moves a newcomer only part of the way.
+
+Order among equals (the same usefulness, or started learners with as many rounds) is random, drawn
+from a seed the operator cannot choose: the hash of a recent block, named on-chain when the
+round opens (:meth:`Selection.seed_block`), so anyone can re-derive the choice. Newcomers
+do not lose every tie, and no worker is favoured by its id.
+
+Answer classes (:mod:`classes`) are resolved lazily, only for the workers about to be
+picked: a round reads and probes a bounded number of workers however many are registered.
+A class plays once per round, as its earliest active registrant; a new identity inherits
+its class's record (so exiting and registering the same model again resets nothing), and a
+class with a terminated member never plays again.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import hashlib
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from typing import Protocol
 
 from protocol.chain.types import WorkerInfo, WorkerStatus
 
+#: Scored rounds a worker is explored for, back to back. As many as the strikes that
+#: terminate a worker under the floor (the oracle's default ``strikeLimit``).
+EXPLORATION_ROUNDS = 3
+
+#: A worker with strikes (rounds under the floor not yet made up) stays on probation, and is
+#: explored again, until it has this many scored rounds: a useless worker's lucky round does
+#: not let it settle out of reach of the strikes that terminate it.
+PROBATION_ROUNDS = 8
+
+#: Workers the contract rewards per round (its ``REWARDED_PER_ROUND``).
+REWARDED_PER_ROUND = 3
+
+
+def exploration_slots(slots: int) -> int:
+    """Slots a round keeps for learning workers: those beyond the rewarded three, at least
+    one."""
+    return max(1, slots - REWARDED_PER_ROUND)
+
+
+def is_learning(worker: WorkerInfo) -> bool:
+    """Still explored: too few rounds to judge, or strikes on probation."""
+    return worker.rounds_scored < EXPLORATION_ROUNDS or (
+        worker.strikes > 0 and worker.rounds_scored < PROBATION_ROUNDS
+    )
+
+
+def tie_break(seed: bytes, worker_id: bytes) -> bytes:
+    """A worker's place among equals: BLAKE2b-64 of the seed and its id."""
+    return hashlib.blake2b(seed + worker_id, digest_size=8).digest()
+
+
+def seed_of(block_hash: bytes, capability: str) -> bytes:
+    """A round's exploration seed: the block's hash bound to the capability."""
+    return hashlib.blake2b(block_hash + capability.encode(), digest_size=32).digest()
+
+
+class ClassResolver(Protocol):
+    """What selection needs from :class:`~protocol.engine.classes.AnswerClasses`."""
+
+    def standing(
+        self, capability: str, worker: WorkerInfo, active: Mapping[bytes, WorkerInfo]
+    ) -> tuple[bytes | None, WorkerInfo | None]:
+        """The worker's class key (None: no class) and the record it plays with: its own,
+        its class's best-known one, or None when the class may not play."""
+        ...
+
+    def representative(
+        self, capability: str, key: bytes, active: Mapping[bytes, WorkerInfo]
+    ) -> WorkerInfo:
+        """The earliest active registrant of class ``key``."""
+        ...
+
+
+@dataclass(frozen=True)
+class Selection:
+    """The workers of a round, in registration order, and which were picked to explore."""
+
+    workers: tuple[WorkerInfo, ...]
+    explored: frozenset[bytes]
+    seed: bytes
+    #: The block whose hash the seed came from (None: a seed given some other way).
+    seed_block: int | None = None
+
 
 def select_workers(
-    candidates: Sequence[WorkerInfo], slots: int, exploration_slots: int = 1
-) -> list[WorkerInfo]:
-    """Up to ``slots`` active workers, scored ones best first, then newcomers."""
-    active = [w for w in candidates if w.status == WorkerStatus.ACTIVE]
-    scored = sorted(
-        (w for w in active if w.rounds_scored), key=lambda w: (-w.usefulness, w.last_used, w.id)
+    candidates: Iterable[WorkerInfo],
+    slots: int,
+    seed: bytes,
+    capability: str = "",
+    classes: ClassResolver | None = None,
+    seed_block: int | None = None,
+) -> Selection:
+    """Up to ``slots`` active workers: learning ones in the exploration slots (started ones
+    first), the most useful settled ones in the rest, any slot left filled by whoever is
+    next."""
+    active = {w.id: w for w in candidates if w.status == WorkerStatus.ACTIVE}
+    rank = {wid: tie_break(seed, wid) for wid in active}
+    learning = sorted(
+        (w for w in active.values() if is_learning(w)),
+        key=lambda w: (-w.rounds_scored, w.serial if w.rounds_scored == 0 else 0, rank[w.id]),
     )
-    fresh = sorted((w for w in active if not w.rounds_scored), key=lambda w: (w.last_used, w.id))
-    explore = min(exploration_slots, len(fresh))
-    picked = scored[: slots - explore]
-    # Newcomers fill the exploration slots, and any slot the scored workers leave empty.
-    picked += fresh[: slots - len(picked)]
-    return picked
+    settled = [w for w in active.values() if not is_learning(w)]
+    picked: dict[bytes, WorkerInfo] = {}
+    taken: set[bytes] = set()  # answer classes already in the round
+    explored: set[bytes] = set()
+
+    def take(worker: WorkerInfo) -> bool | None:
+        """Adds ``worker`` (or its class's representative); True if added, False if its
+        class is taken or barred, None if it turned out settled (an inherited record)."""
+        if classes is None:
+            picked[worker.id] = worker
+            return True
+        key, record = classes.standing(capability, worker, active)
+        if record is None or (key is not None and key in taken):
+            return False
+        if is_learning(worker) and not is_learning(record):
+            settled.append(record)
+            return None
+        chosen = worker if key is None else classes.representative(capability, key, active)
+        if key is not None:
+            taken.add(key)
+        picked[chosen.id] = chosen
+        return True
+
+    # Settled workers first, up to the slots exploration leaves them: probing them first puts
+    # an original's record in its class before any copy of it is considered.
+    budget = min(exploration_slots(slots), len(learning))
+    settled.sort(key=lambda w: (-w.usefulness, rank[w.id]))
+    considered: set[bytes] = set()
+    for worker in settled:
+        if len(picked) >= slots - budget:
+            break
+        considered.add(worker.id)
+        take(worker)
+    for worker in learning:
+        if len(explored) >= budget or len(picked) >= slots:
+            break
+        considered.add(worker.id)
+        taken_now = take(worker)
+        if taken_now:
+            explored.add(worker.id)
+        elif taken_now is None:  # an inherited record, now among the settled
+            considered.discard(worker.id)
+    # Any slot left: whoever is next, settled (inherited records included) then learning.
+    settled.sort(key=lambda w: (-w.usefulness, rank.get(w.id, b"")))
+    for worker in [*settled, *learning]:
+        if len(picked) >= slots:
+            break
+        if worker.id in considered or worker.id in picked:
+            continue
+        considered.add(worker.id)
+        if take(worker) and is_learning(worker):
+            explored.add(worker.id)
+    chosen = sorted(picked.values(), key=lambda w: w.serial)
+    return Selection(tuple(chosen), frozenset(explored & picked.keys()), seed, seed_block)
