@@ -41,3 +41,23 @@ def test_bad_worker_ids_are_one_line_errors(anvil):
     assert_one_line_error(
         memjit("worker", "stake", "nothex", "5", "--rpc", anvil.url), "64 hex digits"
     )
+
+
+def test_terminating_a_worker_that_does_not_qualify_is_refused_before_signing(anvil):
+    url = anvil.url
+    assert memjit("deploy", "--rpc", url).returncode == 0
+    assert memjit("faucet", "500", "--rpc", url, "--account", "3").returncode == 0
+    registered = memjit(
+        "worker", "register", "--cid", CID, "--stake", "150", "--capability", "digits-8x8",
+        "--rpc", url, "--account", "3", "--json",
+    )  # fmt: skip
+    wid = json.loads(registered.stdout)["worker_id"]
+    status = json.loads(memjit("worker", "status", wid, "--rpc", url, "--json").stdout)
+    assert (status["strikes"], status["terminable"]) == ("0/3", "none")
+    chain = connect(url)
+    nonce = chain.w3.eth.get_transaction_count(chain.w3.eth.accounts[4])
+    refused = memjit("worker", "terminate", wid, "--rpc", url, "--account", "4")
+    assert_one_line_error(refused, "does not qualify for termination")
+    assert chain.w3.eth.get_transaction_count(chain.w3.eth.accounts[4]) == nonce  # nothing sent
+    status = json.loads(memjit("worker", "status", wid, "--rpc", url, "--json").stdout)
+    assert status["status"] == "active" and status["stake_wei"] == str(150 * 10**18)

@@ -12,6 +12,7 @@ from protocol.chain.anvil import anvil_command, pid_file, port_in_use, start_anv
 from protocol.chain.deployment import (
     SCORE_FLOOR_RANGE,
     SLASH_BPS_RANGE,
+    STRIKE_LIMIT_RANGE,
     DeployConfig,
     deploy_memjit,
     save_deployment,
@@ -102,6 +103,20 @@ def chain_down(port: int) -> None:
     show_default=True,
 )
 @click.option(
+    "--strike-limit",
+    type=click.IntRange(*STRIKE_LIMIT_RANGE),
+    default=DeployConfig.strike_limit,
+    show_default=True,
+    help="Strikes (rounds under the floor, less rounds above it) that make a worker terminable.",
+)
+@click.option(
+    "--termination-bps",
+    type=click.IntRange(*SLASH_BPS_RANGE),
+    default=DeployConfig.termination_bps,
+    show_default=True,
+    help="Share of stake slashed at termination (half to whoever terminates).",
+)
+@click.option(
     "--min-population",
     type=click.IntRange(min=11),
     default=DeployConfig.min_population,
@@ -140,6 +155,8 @@ def deploy(
     base_rate: str,
     score_floor: int,
     slash_bps: int,
+    strike_limit: int,
+    termination_bps: int,
     min_population: int,
     out_file: Path | None,
     keys_dir: Path | None,
@@ -161,6 +178,8 @@ def deploy(
         base_rate_wei=parse_amount(base_rate),
         score_floor=score_floor,
         slash_bps=slash_bps,
+        strike_limit=strike_limit,
+        termination_bps=termination_bps,
         min_population=min_population,
         round_timeout_s=min(DeployConfig.round_timeout_s, unbonding_delay - 1),
     )

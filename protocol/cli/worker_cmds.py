@@ -1,5 +1,5 @@
-"""``memjit faucet`` and ``memjit worker register|stake|exit|withdraw|status``: staking from
-the command line.
+"""``memjit faucet`` and ``memjit worker register|stake|exit|withdraw|status|terminate``:
+staking from the command line.
 
 They act on the deployment recorded for the chain (``memjit deploy`` writes it).
 """
@@ -11,7 +11,7 @@ from pathlib import Path
 import click
 from rich.table import Table
 
-from protocol.chain import WorkerStatus
+from protocol.chain import Termination, WorkerStatus
 from protocol.cli.context import (
     RPC_HELP,
     contracts_for,
@@ -172,6 +172,8 @@ def worker_status(worker_id: str, rpc_url: str | None, as_json: bool) -> None:
         "last score": str(info.last_score),
         "usefulness": f"{info.usefulness / 100:.2f}",
         "rounds scored": str(info.rounds_scored),
+        "strikes": f"{info.strikes}/{mj.rounds.params().strike_limit}",
+        "terminable": mj.rounds.terminable(wid).name.lower(),
         "last used": str(info.last_used),
     }
     if as_json:
@@ -187,3 +189,31 @@ def worker_status(worker_id: str, rpc_url: str | None, as_json: bool) -> None:
     for key, value in fields.items():
         table.add_row(key, value)
     console.print(table)
+
+
+@worker.command("terminate")
+@click.argument("worker_id")
+@rpc_option(RPC_HELP)
+@signer_options
+def worker_terminate(
+    worker_id: str, rpc_url: str | None, keystore: Path | None, account_index: int
+) -> None:
+    """Terminate WORKER_ID if it qualifies (strikes, or 3 sigma below its capability's mean);
+    anyone may, for a bounty of half the stake it slashes. Checked before signing: a worker
+    that does not qualify costs nothing."""
+    wid = parse_worker_id(worker_id)
+    mj = contracts_for(rpc_url)
+    info = mj.registry.worker(wid)
+    if info.status == WorkerStatus.NONE:
+        raise ConfigError(f"no worker 0x{wid.hex()} in the registry at {mj.registry.address}")
+    reason = mj.rounds.terminable(wid)
+    if reason == Termination.NONE:
+        raise ConfigError(
+            f"worker 0x{wid.hex()[:12]}… does not qualify for termination "
+            f"({info.status.name.lower()}, {info.strikes} strikes, usefulness "
+            f"{info.usefulness / 100:.2f})"
+        )
+    bounty, tx = mj.rounds.terminate(signer_for(mj.chain, keystore, account_index), wid)
+    console.print(
+        f"terminated ({reason.name.lower()}); bounty {format_swt(bounty)} (tx {tx.tx_hash})"
+    )
