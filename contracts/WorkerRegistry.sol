@@ -32,8 +32,6 @@ contract WorkerRegistry is IWorkerRegistry, Ownable, ReentrancyGuardTransient {
     /// @notice Pseudo-rounds the prior (the population mean) counts for in a usefulness score.
     uint256 public constant PRIOR_ROUNDS = 1;
 
-    /// @notice The prior of a worker whose capability has no scored worker yet: 50 points.
-    uint16 public constant NEUTRAL_PRIOR = 5_000;
 
     IERC20 private immutable _token;
     uint256 private immutable _unbondingDelay;
@@ -234,7 +232,9 @@ contract WorkerRegistry is IWorkerRegistry, Ownable, ReentrancyGuardTransient {
             uint256 rounds = w.roundsScored;
             uint256 previous;
             if (rounds == 0) {
-                previous = pop.count == 0 ? NEUTRAL_PRIOR : pop.sum / pop.count;
+                // The first scored worker of a capability has no population to be shrunk
+                // toward: it starts from its own score.
+                previous = pop.count == 0 ? uint256(score) * 100 : pop.sum / pop.count;
                 pop.count += 1;
             } else {
                 previous = usefulness;

@@ -19,9 +19,6 @@ USEFULNESS_WINDOW = 16
 #: Pseudo-rounds the prior, the population's mean, counts for (the registry's PRIOR_ROUNDS).
 PRIOR_ROUNDS = 1
 
-#: The prior when the capability has no scored worker yet (the registry's NEUTRAL_PRIOR).
-NEUTRAL_PRIOR = 5_000
-
 #: The least standard deviation the 3-sigma rule assumes (the oracle's MIN_SIGMA), in
 #: hundredths of a point: termination by the rule always needs a gap of 15 points.
 MIN_SIGMA = 500
@@ -41,10 +38,11 @@ def reward(base_rate: int, score: int, idle_s: int) -> int:
     return base_rate * score * SECONDS_PER_DAY // (SECONDS_PER_DAY + idle_s)
 
 
-def prior(population: list[int]) -> int:
-    """A newcomer's usefulness before its first round: its capability's mean (rounded down),
-    or :data:`NEUTRAL_PRIOR` when nobody is scored yet."""
-    return sum(population) // len(population) if population else NEUTRAL_PRIOR
+def prior(population: list[int], score: int) -> int:
+    """A newcomer's usefulness before its first round, scoring ``score``: its capability's mean
+    (rounded down), or its own score when nobody is scored yet (no population to shrink
+    toward)."""
+    return sum(population) // len(population) if population else score * 100
 
 
 def usefulness_after(previous: int, rounds: int, score: int) -> int:

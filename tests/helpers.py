@@ -73,7 +73,7 @@ class UsefulnessBook:
         if wid in workers:
             previous, rounds = workers[wid]
         else:
-            previous, rounds = prior(self.population(capability)), 0
+            previous, rounds = prior(self.population(capability), score), 0
         updated = usefulness_after(previous, rounds, score)
         workers[wid] = (updated, rounds + 1)
         return updated

@@ -12,7 +12,6 @@ from hypothesis import strategies as st
 from oracle.economics import (
     MIN_POPULATION_FLOOR,
     MIN_SIGMA,
-    NEUTRAL_PRIOR,
     USEFULNESS_WINDOW,
     is_outlier,
     prior,
@@ -40,14 +39,14 @@ def test_reward_matches_the_real_formula_to_one_wei(base_rate, score, idle_s):
     assert abs(reward(base_rate, score, idle_s) - exact) <= 1 + exact * 1e-12
 
 
-def test_the_prior_is_the_capabilitys_mean_rounded_down_or_neutral():
-    assert prior([]) == NEUTRAL_PRIOR == 5_000
-    assert prior([7_000, 5_500]) == 6_250
-    assert prior([1, 2]) == 1
+def test_the_prior_is_the_capabilitys_mean_rounded_down_or_the_first_score():
+    assert prior([], 90) == 9_000  # nobody to shrink toward
+    assert prior([7_000, 5_500], 90) == 6_250
+    assert prior([1, 2], 0) == 1
 
 
 def test_a_first_score_is_averaged_with_the_prior():
-    assert usefulness_after(NEUTRAL_PRIOR, 0, 90) == 7_000
+    assert usefulness_after(5_000, 0, 90) == 7_000
     assert usefulness_after(8_000, 0, 0) == 4_000
     # then with every later score, the prior counting as one round
     assert usefulness_after(7_000, 1, 60) == 7_000 - 1_000 // 3

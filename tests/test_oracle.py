@@ -139,10 +139,10 @@ def test_close_pays_the_top_three_by_the_reward_formula(world: World):
     closed_at = block_time(world.chain, tx.block_number)
 
     # Scores are recorded in the round's order: each newcomer starts from the mean of the
-    # workers scored before it (the first from the neutral prior).
+    # workers scored before it (the first, with nobody before it, from its own score).
     book = UsefulnessBook()
     usefulness = [book.record(CAP, wid, score) for wid, score in zip(ids, scores, strict=True)]
-    assert usefulness == [7000, 5500, 6875, 6229, 7950]
+    assert usefulness == [9000, 6500, 7625, 6854, 8497]
     winners = {4, 0, 2}  # 95, 90, 75
     for i, wid in enumerate(ids):
         info = world.mj.registry.worker(wid)
@@ -179,11 +179,12 @@ def test_a_worker_repeating_an_earlier_registrants_answers_earns_nothing(world: 
     assert set(settlement.slashed) == {ids[2], ids[3]}
     assert settlement.slashed[ids[2]] == settlement.slashed[ids[3]] > 0
     infos = [registry.worker(w) for w in ids]
-    # 7000: the neutral prior 5000 and a 90; 4000: the prior 7000 (the mean) and a 10.
+    # 9000: the first scored worker starts from its own 90; 5000: the prior 9000 (the mean)
+    # and a 10.
     assert [(w.usefulness, w.rounds_scored, w.last_score, w.strikes) for w in infos] == [
-        (7000, 1, 90, 0),
+        (9000, 1, 90, 0),
         (0, 0, 90, 0),
-        (4000, 1, 10, 1),
+        (5000, 1, 10, 1),
         (0, 0, 10, 1),
     ]
     assert settlement.usefulness == {w.id: w.usefulness for w in infos}
@@ -196,8 +197,8 @@ def test_a_worker_repeating_an_earlier_registrants_answers_earns_nothing(world: 
     third = open_round(world, ids[:2])
     proof = fake_proof(rounds.public_signals(third, COMMITTED, 0b10, [100, 100]))
     rounds.close(world.admin, third, ids[:2], COMMITTED, 0b10, [100, 100], proof, gas=None)
-    # 6000: its first own round, a 60 from the prior 6000 (the mean of 8000 and 4000).
-    assert registry.worker(ids[1]).usefulness == established == 6000
+    # 6583: its first own round, a 60 from the prior 7166 (the mean of 9333 and 5000).
+    assert registry.worker(ids[1]).usefulness == established == 6583
     # A forged mask does not verify: the proof binds it.
     with pytest.raises(ContractReverted, match="UtilityOracleInvalidProof"):
         other = open_round(world, ids)

@@ -16,7 +16,7 @@ from dataclasses import astuple, dataclass, replace
 
 import pytest
 
-from oracle.economics import NEUTRAL_PRIOR, is_outlier, reward
+from oracle.economics import is_outlier, reward
 from protocol.artifacts import load_artifact
 from protocol.chain import (
     MemJitContracts,
@@ -426,8 +426,8 @@ def test_strikes_count_rounds_under_the_floor_less_the_rounds_at_or_above(ledger
 
 
 def population_of(ledger: Ledger, count: int, value: int, tag: str = "p") -> list[bytes]:
-    """``count`` workers scored once ``value``: from the neutral prior 5000 and a 50 they all
-    stand at exactly 5000, a degenerate population."""
+    """``count`` workers scored once ``value``: the first from its own score, the others from
+    the mean, so with 50s they all stand at exactly 5000, a degenerate population."""
     ids = enlist(ledger, count, tag=tag)
     for wid in ids:
         score(ledger, wid, value)
@@ -498,21 +498,22 @@ def test_a_newcomer_starts_from_its_capabilitys_mean_and_capabilities_do_not_mix
     registry = ledger.mj.registry
     first, second, copier, newcomer = enlist(ledger, 4)
     (elsewhere,) = enlist(ledger, 1, OTHER)
-    assert score(ledger, first, 90).usefulness == NEUTRAL_PRIOR + (9_000 - NEUTRAL_PRIOR) // 2
-    assert score(ledger, second, 60).usefulness == 7_000 - (7_000 - 6_000) // 2
+    # the capability's first scored worker has nobody to be shrunk toward
+    assert score(ledger, first, 90).usefulness == 9_000
+    assert score(ledger, second, 60).usefulness == 9_000 - (9_000 - 6_000) // 2 == 7_500
     # A duplicate round leaves a newcomer out of the population, its usefulness unset.
     assert score(ledger, copier, 100, duplicate=True).usefulness == 0
-    assert astuple(registry.population_stats(CAP)) == (2, 13_500, 7_000**2 + 6_500**2)
+    assert astuple(registry.population_stats(CAP)) == (2, 16_500, 9_000**2 + 7_500**2)
 
-    prior = 13_500 // 2
-    assert score(ledger, newcomer, 100).usefulness == prior + (10_000 - prior) // 2 == 8_375
-    # Another capability's newcomer starts from the neutral prior, in its own population.
-    assert score(ledger, elsewhere, 100).usefulness == NEUTRAL_PRIOR + 2_500
-    assert astuple(registry.population_stats(OTHER)) == (1, 7_500, 7_500**2)
-    assert astuple(registry.population_stats(CAP)) == (3, 21_875, 7_000**2 + 6_500**2 + 8_375**2)
+    prior = 16_500 // 2
+    assert score(ledger, newcomer, 100).usefulness == prior + (10_000 - prior) // 2 == 9_125
+    # Another capability's first worker starts from its own score, in its own population.
+    assert score(ledger, elsewhere, 70).usefulness == 7_000
+    assert astuple(registry.population_stats(OTHER)) == (1, 7_000, 7_000**2)
+    assert astuple(registry.population_stats(CAP)) == (3, 25_625, 9_000**2 + 7_500**2 + 9_125**2)
     # A worker that leaves takes its usefulness out of the next prior.
     registry.exit(ledger.owners[3], newcomer)
-    assert score(ledger, copier, 30).usefulness == prior - (prior - 3_000) // 2 == 4_875
+    assert score(ledger, copier, 30).usefulness == prior - (prior - 3_000) // 2 == 5_625
 
 
 def test_the_python_mirror_matches_the_contracts_on_random_scores(ledger: Ledger) -> None:

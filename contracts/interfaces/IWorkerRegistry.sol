@@ -20,7 +20,8 @@ struct Worker {
     /// Score of the worker's latest round, 0-100.
     uint8 lastScore;
     /// Usefulness score in hundredths of a point (0-10000): the mean of the worker's round
-    /// scores and one prior pseudo-round at the capability's population mean (a newcomer is
+    /// scores and one prior pseudo-round at the capability's population mean (none for the
+    /// first scored worker of a capability, which has no population yet; a newcomer is
     /// shrunk toward the population, so one lucky or unlucky draw cannot decide its fate),
     /// turning into a moving average over the last USEFULNESS_WINDOW rounds once it has that
     /// many. Drives selection and the 3-sigma rule.
