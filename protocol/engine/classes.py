@@ -18,10 +18,12 @@ A worker that fails on the probe (a trap, the fuel or memory limit, a module tha
 fetched) forms no class: it plays, fails and is slashed as before. Fingerprints are kept per
 CID for the engine's lifetime: a module's behaviour is fixed by its bytes.
 
-A class also has a memory. Every member seen is kept with its latest record, so a new
-identity of a known model plays with the class's best-known record (its rounds and
-usefulness), not as a newcomer: exiting and registering again resets neither exploration
-nor the prior. A class with a terminated member is barred for good. The memory lives as long
+A class also has a memory. Every member seen is kept with its latest record (refreshed from
+the node's index before each selection), and a new identity of a known model plays with what
+the class has shown: its members' scored rounds and strikes summed, their usefulness averaged.
+So exiting and registering again resets neither exploration, nor the prior, nor the strikes.
+A class with a terminated member, or whose identities together hold three strikes, is barred
+for good. The memory lives as long
 as the engine: a restarted node draws a new probe and learns the classes again, at the price
 of exploring a returning model once more.
 """
@@ -29,7 +31,7 @@ of exploring a returning model once more.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import replace
 
 from protocol.chain.types import WorkerInfo
@@ -38,6 +40,25 @@ from protocol.runtime import WorkerRuntime
 
 #: Items in a probe: drawn like canaries, as many as 16 rounds hold.
 PROBE_ITEMS = 256
+
+#: Strikes, summed over a class's identities, that bar it: the oracle's default strike limit.
+#: One identity is terminated on-chain at that many; identities that exit before it would
+#: otherwise start again from zero.
+BARRING_STRIKES = 3
+
+
+def class_record(members: Iterable[WorkerInfo]) -> WorkerInfo:
+    """What a class's identities have shown together: their scored rounds and strikes summed,
+    their usefulness averaged by rounds (on the earliest member's record)."""
+    ordered = sorted(members, key=lambda m: m.serial)
+    rounds = sum(m.rounds_scored for m in ordered)
+    strikes = sum(m.strikes for m in ordered)
+    usefulness = (
+        sum(m.usefulness * m.rounds_scored for m in ordered) // rounds
+        if rounds
+        else ordered[0].usefulness
+    )
+    return replace(ordered[0], rounds_scored=rounds, usefulness=usefulness, strikes=strikes)
 
 
 class AnswerClasses:
@@ -66,7 +87,7 @@ class AnswerClasses:
         self, capability: str, worker: WorkerInfo, active: Mapping[bytes, WorkerInfo]
     ) -> tuple[bytes | None, WorkerInfo | None]:
         """The worker's class (None: it fails on the probe) and the record it plays with: its
-        own, or its class's best-known one when that has more rounds; None when its class is
+        own, or its class's when the class has more scored rounds; None when its class is
         barred."""
         key = self.fingerprint(capability, worker.cid)
         if key is None:
@@ -75,12 +96,26 @@ class AnswerClasses:
         members[worker.id] = worker
         if (capability, key) in self._barred:
             return key, None
-        best = max(members.values(), key=lambda m: (m.rounds_scored, -m.serial))
-        if best.rounds_scored > worker.rounds_scored:
+        record = class_record(members.values())
+        if record.strikes >= BARRING_STRIKES and len(members) > 1:
+            self._barred.add((capability, key))  # a model that churned its way past its strikes
+            return key, None
+        if record.rounds_scored > worker.rounds_scored:
             return key, replace(
-                worker, rounds_scored=best.rounds_scored, usefulness=best.usefulness
+                worker,
+                rounds_scored=record.rounds_scored,
+                usefulness=record.usefulness,
+                strikes=record.strikes,
             )
         return key, worker
+
+    def refresh(self, latest: Callable[[bytes], WorkerInfo | None]) -> None:
+        """Updates every member's record from ``latest`` (the node's index), so the rounds a
+        member played before it left count for its class."""
+        for members in self._members.values():
+            for wid in members:
+                if (info := latest(wid)) is not None:
+                    members[wid] = info
 
     def representative(
         self, capability: str, key: bytes, active: Mapping[bytes, WorkerInfo]

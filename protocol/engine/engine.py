@@ -187,6 +187,7 @@ class JITEngine:
         block's hash as the exploration seed (:func:`~protocol.chain.seed_block`). One per answer class (:mod:`classes`): a copy
         under another CID never takes a slot."""
         self.index.sync()
+        self.classes.refresh(self.index.worker)
         for wid in self.index.terminated(capability):
             self.classes.bar(capability, wid)
         block = seed_block(self.chain)
