@@ -24,11 +24,11 @@ from rich.table import Table
 from protocol.artifacts import load_artifact
 from protocol.chain import MemJitContracts, Registry, RoundCommitments
 from protocol.chain.anvil import running_anvil
-from protocol.chain.connection import connect
+from protocol.chain.connection import advance_time, connect
 from protocol.chain.deployment import DeployConfig, deploy_memjit
 from protocol.chain.signers import devnet_signer
 from protocol.chain.transactions import deploy
-from tests.helpers import SWT, advance_time, deploy_hash_verifier, fake_proof
+from tests.helpers import SWT, deploy_hash_verifier, fake_proof
 
 CAP = "digits-8x8"
 

@@ -513,6 +513,42 @@ def economics_before_after() -> str:
     )
 
 
+def economics_selection() -> str:
+    """Per scenario: exploration, terminations, how soon a newcomer is ranked, and what a
+    round pays per score point to fresh identities against incumbents."""
+    results = load("economics")["results"]
+    rows = []
+    for scenario in results["scenarios"]:
+        attackers = [w for w in scenario["workers"] if w["strategy"] != "honest"]
+        ended = [w["rounds_to_termination"] for w in attackers if w["terminated"]]
+        ranked = [w["rounds_to_top_five"] for w in attackers if w["strategy"] == "newcomer"]
+        fresh = [w["reward_per_point_swt"] for w in attackers if w["strategy"] == "churn"]
+        incumbent = scenario["honest_reward_per_point_swt"]
+        rows.append(
+            [
+                scenario["name"],
+                f"{scenario.get('interval_s', results['round_interval_s']) // 3600} h",
+                str(scenario["explored_rounds"]),
+                str(scenario["terminations"]),
+                ", ".join(f"{r} rounds" for r in ended) or "—",
+                "—" if not ranked or ranked[0] is None else f"{ranked[0]} rounds",
+                "—"
+                if not fresh or fresh[0] is None or not incumbent
+                else f"{fresh[0]:.4f} vs {incumbent:.4f}",
+            ]
+        )
+    header = [
+        "scenario",
+        "between rounds",
+        "exploration picks",
+        "terminations",
+        "terminated, rounds after its first score",
+        "newcomer: rounds to the top five",
+        "SWT per score point: fresh identity vs incumbents",
+    ]
+    return "\n\n".join([table(header, "lrrrrrr", rows), regenerate_note("economics")])
+
+
 def all_runs() -> str:
     rows = []
     for name in (*BENCHMARKS, *ARCHIVED):
@@ -540,6 +576,7 @@ BLOCKS: dict[str, Callable[[], str]] = {
     "economics:strategies": economics_strategies,
     "economics:targets": economics_targets,
     "economics:before-after": economics_before_after,
+    "economics:selection": economics_selection,
     "selection:sizes": selection_sizes,
     "all:runs": all_runs,
 }
