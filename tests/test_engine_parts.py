@@ -138,3 +138,22 @@ def test_answer_classes_keep_the_earliest_of_identical_workers(tmp_path) -> None
         assert classes.standing("digits-8x8", workers[0], active)[1] is None
     # The MLP registered first (serial 1) represents its class; a failing worker forms none.
     assert sorted(w.cid for w in picked.workers) == sorted([cids[1], cids[2], cids[3], cids[4]])
+
+
+def test_the_sweep_asks_only_about_workers_that_may_qualify():
+    from protocol.chain import OracleParams
+    from protocol.engine.sweep import suspects
+
+    params = OracleParams(
+        base_rate_wei=1, score_floor=20, slash_bps=1_000, strike_limit=3, termination_bps=2_500,
+        max_workers_per_round=5, min_population=11, round_timeout_s=3_600,
+        treasury="0x" + "00" * 20,
+    )  # fmt: skip
+    crowd = [info(i, 9_000, 5) for i in range(1, 9)]
+    struck, low, fresh = info(20, 8_000, 4, strikes=3), info(21, 6_000, 5), info(22, 0, 0)
+    # ten scored workers: below the 3σ rule's population, only strikes count
+    assert suspects([*crowd, struck, low, fresh], params) == [struck]
+    # eleven scored: the rule applies, and 6000 is more than 15 points under the mean
+    assert suspects([*crowd, info(23, 9_000, 5), struck, low, fresh], params) == [struck, low]
+    near = info(24, 8_000, 5)  # 9 points under the mean: the contract could never terminate it
+    assert suspects([*crowd, info(23, 9_000, 5), info(25, 9_000, 5), near], params) == []

@@ -8,7 +8,8 @@
 3. fetch each worker's module by CID (verified, cached), run it on the batch in the sandbox,
    in this process or on a Celery pool (:mod:`protocol.pool`);
 4. prove the canary scores, close the round (the contract verifies the proof and settles
-   rewards, slashes and terminations);
+   rewards, slashes and terminations), then terminate any other worker of the capability that
+   qualifies (:mod:`sweep`);
 5. answer the user's items with the most useful worker's answers, with a receipt.
 
 Every step that touches the chain is journaled first (:mod:`journal`); :meth:`JITEngine.recover`
@@ -60,6 +61,7 @@ from protocol.engine.journal import (
 )
 from protocol.engine.results import RequestResult, WorkerOutcome
 from protocol.engine.selection import Selection, seed_of, select_workers
+from protocol.engine.sweep import sweep
 from protocol.errors import ChainError, MemJitError, NoEligibleWorkers, RoundFailed
 from protocol.runtime import Execution, Executor, LocalExecutor, WorkerRuntime
 
@@ -164,6 +166,9 @@ class JITEngine:
             self._abandon(record, str(exc))
             raise RoundFailed(f"round {record.round_id} abandoned: {exc}") from exc
         outcomes = self._outcomes(workers, scores, runs, closed.settlement, selection.explored)
+        self.index.sync()
+        for wid in sweep(self.mj, self.operator, self.index.active(capability)):
+            self.classes.bar(capability, wid)
         usefulness = closed.settlement.usefulness
         answers = best_answers(
             [
@@ -184,8 +189,8 @@ class JITEngine:
     def candidates(self, capability: str) -> Selection:
         """The workers this request will use, in registration order (as a round lists them:
         the proof marks a worker repeating an earlier one's answers), chosen with a recent
-        block's hash as the exploration seed (:func:`~protocol.chain.seed_block`). One per answer class (:mod:`classes`): a copy
-        under another CID never takes a slot."""
+        block's hash as the exploration seed (:func:`~protocol.chain.seed_block`). One per
+        answer class (:mod:`classes`): a copy under another CID never takes a slot."""
         self.index.sync()
         self.classes.refresh(self.index.worker)
         for wid in self.index.terminated(capability):
