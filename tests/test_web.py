@@ -307,7 +307,7 @@ def test_dashboard_lists_a_terminate_call_with_its_caller_and_bounty(called: Cal
         "reason": "outlier",
         "round_id": None,  # no round: a call
         "by": called.hunter.address,
-        "usefulness": 25.0,  # one 0 and the prior of an empty population, 50
+        "usefulness": 0.0,  # one 0, from its own score: nobody was scored before it
         "slashed_wei": str(slashed),
         "bounty_wei": str(slashed // 2),
         "block": called.tx.block_number,
