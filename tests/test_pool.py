@@ -280,9 +280,10 @@ def test_a_pool_worker_killed_mid_round_has_its_runs_redone_by_another(
 
 def test_a_pool_process_killed_mid_run_is_replaced_and_the_run_retried(pool, redis):
     home, worker = pool
-    settings = pool_settings(
-        home, redis, fuel_limit=SLOW_FUEL, deadline_s=SLOW_DEADLINE_S, pool_redeliver_s=60
-    )
+    # Twice the usual run (about 4 s), with room under the deadline: on a loaded machine a
+    # 2 s run could end between two looks for it, and the test would see no run to kill.
+    fuel = 2 * SLOW_FUEL
+    settings = pool_settings(home, redis, fuel_limit=fuel, deadline_s="30", pool_redeliver_s=60)
     with WorkerRuntime.from_settings(settings) as runtime:
         spin = runtime.publish(build_file(ROOT / "workers/hostile/spin.wat"))
         executor = PoolExecutor(settings, runtime.vm.limits)
@@ -300,7 +301,7 @@ def test_a_pool_process_killed_mid_run_is_replaced_and_the_run_retried(pool, red
         killer.join()
         executor.close()
     assert killed and killed[0] not in worker_children(worker)  # replaced by a new process
-    assert (execution.failure, execution.fuel_used) == ("out-of-fuel", SLOW_FUEL)
+    assert (execution.failure, execution.fuel_used) == ("out-of-fuel", fuel)
 
 
 def test_without_a_reachable_pool_no_round_is_opened(network, redis):
