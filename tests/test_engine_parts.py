@@ -157,3 +157,21 @@ def test_the_sweep_asks_only_about_workers_that_may_qualify():
     assert suspects([*crowd, info(23, 9_000, 5), struck, low, fresh], params) == [struck, low]
     near = info(24, 8_000, 5)  # 9 points under the mean: the contract could never terminate it
     assert suspects([*crowd, info(23, 9_000, 5), info(25, 9_000, 5), near], params) == []
+
+
+def test_a_near_copy_displaces_the_earlier_worker_only_by_a_margin():
+    from protocol.engine.selection import DISPLACE_MARGIN, earlier_first_within
+
+    original, near, better = info(1, 9_000, 9), info(2, 9_150, 9), info(3, 9_300, 9)
+
+    def alike(a: WorkerInfo, b: WorkerInfo) -> bool:  # 2 is a near-copy of 1, 3 of 1
+        return {a.id[0], b.id[0]} in ({1, 2}, {1, 3})
+
+    ranked = [better, near, original]  # by usefulness
+    earlier_first_within(ranked, DISPLACE_MARGIN, 10, alike)
+    # 1.5 points over the original is not enough; 3 points is
+    assert [w.id[0] for w in ranked] == [3, 1, 2]
+    # workers that answer differently compete on usefulness alone
+    ranked = [better, near, original]
+    earlier_first_within(ranked, DISPLACE_MARGIN, 10, lambda a, b: False)
+    assert [w.id[0] for w in ranked] == [3, 2, 1]
