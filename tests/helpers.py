@@ -14,11 +14,14 @@ from typing import Any
 from eth_utils import keccak
 
 from oracle.economics import prior, usefulness_after
-from protocol.artifacts import load_artifact_file
+from protocol.artifacts import load_artifact, load_artifact_file
 from protocol.chain.anvil import AnvilProcess
 from protocol.chain.connection import Chain, rpc_call
+from protocol.chain.contracts import MemJitContracts
+from protocol.chain.deployment import ZERO_ADDRESS, Deployment
 from protocol.chain.signers import Signer
 from protocol.chain.transactions import deploy
+from protocol.chain.types import OracleParams
 from protocol.chain.verifier import Verifier
 from protocol.settings import Settings
 from protocol.units import WEI_PER_SWT
@@ -166,3 +169,32 @@ def kill_during(phase: str, anvil: AnvilProcess, items: Path, settings: Settings
         time.sleep(0.005)
     process.send_signal(signal.SIGKILL)
     process.wait()
+
+
+def deploy_recorded_registry(
+    chain: Chain,
+    admin: Signer,
+    recorder: Signer,
+    min_stake_wei: int,
+    unbonding_s: int,
+    reader: OracleParams | None = None,
+) -> MemJitContracts:
+    """SWT and a WorkerRegistry whose oracle is the plain account ``recorder``, so a test
+    scores, slashes and terminates directly; with ``reader``, also a UtilityOracle of those
+    parameters (no verifier) that reads the registry for its views."""
+    swt, first = deploy(chain, admin, load_artifact("SWT"))
+    registry, _ = deploy(
+        chain, admin, load_artifact("WorkerRegistry"), swt, min_stake_wei, unbonding_s
+    )
+    oracle = admin.address
+    if reader is not None:
+        oracle, _ = deploy(
+            chain, admin, load_artifact("UtilityOracle"), swt, registry, ZERO_ADDRESS,
+            reader.as_tuple(), admin.address,
+        )  # fmt: skip
+    deployment = Deployment(
+        chain.chain_id, swt, registry, oracle, None, admin.address, first.block_number
+    )
+    mj = MemJitContracts(chain, deployment)
+    mj.registry.set_oracle(admin, recorder.address)
+    return mj

@@ -9,14 +9,11 @@ from dataclasses import dataclass
 
 import pytest
 
-from protocol.artifacts import load_artifact
 from protocol.chain import MemJitContracts, WorkerIndex, WorkerInfo, WorkerStatus, latest_block
 from protocol.chain.connection import Chain, advance_time
-from protocol.chain.deployment import Deployment
 from protocol.chain.signers import Signer, devnet_signer
-from protocol.chain.transactions import deploy
 from protocol.errors import ChainError
-from tests.helpers import SWT, revert, snapshot
+from tests.helpers import SWT, deploy_recorded_registry, revert, snapshot
 
 CAP = "digits-8x8"
 OTHER = "sentiment"
@@ -38,13 +35,7 @@ class RegistryWorld:
 def module_registry(module_chain: Chain) -> RegistryWorld:
     chain = module_chain
     admin, oracle = devnet_signer(chain, 0), devnet_signer(chain, 9)
-    swt, first = deploy(chain, admin, load_artifact("SWT"))
-    registry, _ = deploy(chain, admin, load_artifact("WorkerRegistry"), swt, SWT, UNBONDING_S)
-    deployment = Deployment(
-        chain.chain_id, swt, registry, admin.address, None, admin.address, first.block_number
-    )
-    mj = MemJitContracts(chain, deployment)
-    mj.registry.set_oracle(admin, oracle.address)
+    mj = deploy_recorded_registry(chain, admin, oracle, SWT, UNBONDING_S)
     owners = tuple(devnet_signer(chain, i) for i in (1, 2, 3))
     for owner in owners:
         mj.token.faucet(owner, 10_000 * SWT)

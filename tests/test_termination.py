@@ -17,7 +17,6 @@ from dataclasses import astuple, dataclass, replace
 import pytest
 
 from oracle.economics import is_outlier, reward
-from protocol.artifacts import load_artifact
 from protocol.chain import (
     MemJitContracts,
     RoundCommitments,
@@ -28,15 +27,20 @@ from protocol.chain import (
     seed_block,
 )
 from protocol.chain.connection import Chain, advance_time
-from protocol.chain.deployment import ZERO_ADDRESS, Deployment
 from protocol.chain.events import RoundOpened, ScoreRecorded, WorkerEliminated, of_type
 from protocol.chain.rounds import ClosedRound
 from protocol.chain.signers import Signer, devnet_signer
-from protocol.chain.transactions import deploy
 from protocol.chain.types import Termination
 from protocol.errors import ContractReverted
 from tests.conftest import TEST_CONFIG, World
-from tests.helpers import SWT, UsefulnessBook, fake_proof, revert, snapshot
+from tests.helpers import (
+    SWT,
+    UsefulnessBook,
+    deploy_recorded_registry,
+    fake_proof,
+    revert,
+    snapshot,
+)
 
 CAP = "digits-8x8"
 OTHER = "sentiment"
@@ -347,30 +351,14 @@ class Ledger:
 def module_ledger(module_chain: Chain) -> Ledger:
     chain = module_chain
     admin, recorder = devnet_signer(chain, 0), devnet_signer(chain, 9)
-    swt, _ = deploy(chain, admin, load_artifact("SWT"))
-    registry, _ = deploy(
+    mj = deploy_recorded_registry(
         chain,
         admin,
-        load_artifact("WorkerRegistry"),
-        swt,
+        recorder,
         TEST_CONFIG.min_stake_wei,
         TEST_CONFIG.unbonding_delay_s,
+        reader=TEST_CONFIG.oracle_params(admin.address, 5),
     )
-    params = TEST_CONFIG.oracle_params(admin.address, 5)
-    oracle, _ = deploy(
-        chain,
-        admin,
-        load_artifact("UtilityOracle"),
-        swt,
-        registry,
-        ZERO_ADDRESS,
-        params.as_tuple(),
-        admin.address,
-    )
-    mj = MemJitContracts(
-        chain, Deployment(chain.chain_id, swt, registry, oracle, None, admin.address, 0)
-    )
-    mj.registry.set_oracle(admin, recorder.address)
     owners = tuple(devnet_signer(chain, i) for i in range(1, 9))
     for owner in owners:
         mj.token.faucet(owner, 10_000 * SWT)
