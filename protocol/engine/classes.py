@@ -77,6 +77,8 @@ class AnswerClasses:
         self._outputs: dict[tuple[str, str], bytes | None] = {}
         #: (capability, class) → every member seen, by id, with its latest record.
         self._members: dict[tuple[str, bytes], dict[bytes, WorkerInfo]] = {}
+        #: (capability, worker id) → its class, for every member seen.
+        self._class_of: dict[tuple[str, bytes], bytes] = {}
         #: Classes with a terminated member.
         self._barred: set[tuple[str, bytes]] = set()
 
@@ -112,6 +114,7 @@ class AnswerClasses:
             return None, worker
         members = self._members.setdefault((capability, key), {})
         members[worker.id] = worker
+        self._class_of[(capability, worker.id)] = key
         if (capability, key) in self._barred:
             return key, None
         record = class_record(members.values())
@@ -144,9 +147,9 @@ class AnswerClasses:
 
     def bar(self, capability: str, worker_id: bytes) -> None:
         """Bars the class of a terminated worker (if it has been probed) for good."""
-        for (cap, key), members in self._members.items():
-            if cap == capability and worker_id in members:
-                self._barred.add((cap, key))
+        key = self._class_of.get((capability, worker_id))
+        if key is not None:
+            self._barred.add((capability, key))
 
     def _measure(self, capability: str, cid: str) -> bytes | None:
         if capability not in self._probes:

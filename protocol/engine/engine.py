@@ -167,8 +167,7 @@ class JITEngine:
             raise RoundFailed(f"round {record.round_id} abandoned: {exc}") from exc
         outcomes = self._outcomes(workers, scores, runs, closed.settlement, selection.explored)
         self.index.sync()
-        for wid in sweep(self.mj, self.operator, self.index.active(capability)):
-            self.classes.bar(capability, wid)
+        sweep(self.mj, self.operator, self.index.active(capability))
         usefulness = closed.settlement.usefulness
         answers = best_answers(
             [
@@ -193,6 +192,7 @@ class JITEngine:
         answer class (:mod:`classes`): a copy under another CID never takes a slot."""
         self.index.sync()
         self.classes.refresh(self.index.worker)
+        # Every termination so far, whoever made it (a close, the sweep, a fisherman).
         for wid in self.index.terminated(capability):
             self.classes.bar(capability, wid)
         block = seed_block(self.chain)
@@ -301,9 +301,6 @@ class JITEngine:
         settlement: Settlement,
         explored: frozenset[bytes] = frozenset(),
     ) -> tuple[WorkerOutcome, ...]:
-        for w in workers:
-            if w.id in settlement.terminated:
-                self.classes.bar(w.capability, w.id)
         return tuple(
             WorkerOutcome(
                 id=w.id,
